@@ -1,0 +1,21 @@
+"""Callback's tables (schema `callback`)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import DeclarativeBase
+
+from shared.db import PlatformTables
+from shared.tenancy import EstateCopy
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+platform = PlatformTables(Base)
+
+
+class Estate(EstateCopy, Base):
+    """Callback's copy of an estate, learnt from `estate.registered` / `estate.updated`."""
+
+    __tablename__ = "estates"

@@ -1,0 +1,78 @@
+"""Intake's HTTP API. Thin: parse → load → domain → save → outbox."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from services.intake.models import Estate, platform
+from services.intake.schemas import EstateCreateSchema, IntakeEstateSchema
+from shared import bus, tenancy
+from shared.estates import EstateListSchema
+from shared.events import new_event
+from shared.problems import Problem
+from shared.web import current_principal, current_session, roles_required
+
+estates = Blueprint(
+    "estates", __name__, url_prefix="/intake/v1/estates", description="Estates (小区) of a group."
+)
+
+
+@estates.route("")
+class Estates(MethodView):
+    @estates.response(200, EstateListSchema)
+    def get(self):
+        """The estates of the caller's group that the caller may see."""
+        rows = current_session().scalars(select(Estate).order_by(Estate.estate_id)).all()
+        return {"items": rows, "next_cursor": None}
+
+    @roles_required("admin")
+    @estates.arguments(EstateCreateSchema)
+    @estates.response(201, IntakeEstateSchema)
+    def post(self, body):
+        """Register an estate in the caller's group; the other services learn it from `estate.registered`."""
+        session = current_session()
+        taken = session.scalar(
+            select(Estate.estate_id).where(Estate.estate_id == body["id"]).execution_options(all_estates=True)
+        )
+        if taken:
+            raise Problem(409, f"Estate id {body['id']!r} is already taken.")
+        principal = current_principal()
+        tenancy.admit(session, body["id"])
+        estate = Estate(
+            estate_id=body["id"],
+            group_id=principal.group,
+            name=body["name"],
+            code=body["code"],
+            timezone=body["timezone"],
+            calendar=body["calendar"],
+            region=body["region"],
+            settings={},
+        )
+        session.add(estate)
+        bus.emit(
+            session,
+            platform,
+            new_event(
+                "estate.registered",
+                estate=estate.estate_id,
+                group=estate.group_id,
+                producer="intake",
+                data={k: body[k] for k in ("id", "name", "code", "timezone", "calendar", "region")},
+            ),
+        )
+        return estate, 201, {"Location": f"/intake/v1/estates/{estate.estate_id}"}
+
+
+@estates.route("/<estate>")
+class OneEstate(MethodView):
+    @estates.response(200, IntakeEstateSchema)
+    def get(self, estate):
+        row = current_session().get(Estate, estate)
+        if row is None:
+            raise Problem(404, f"Estate {estate!r} was not found.")
+        return row
+
+
+BLUEPRINTS = [estates]

@@ -1,0 +1,1 @@
+"""The small library every EstateDesk service uses: config, db, tenancy, auth, events, bus, http."""
