@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from estatedesk.router import PrefixRouter
 from estatedesk.secrets import dev_secret
 from shared.auth import mint_token
 from shared.config import Config
+from shared.logs import configure_logging
 from shared.migrations import upgrade
 
 log = logging.getLogger(__name__)
@@ -86,6 +88,7 @@ class Embedded:
 
 
 def run(port: int, data_dir: Path, seed: bool = True) -> None:
+    configure_logging("estatedesk", os.environ.get("ESTATEDESK_LOG_LEVEL", "WARNING"))
     secret = dev_secret(data_dir, create=True)
     system = Embedded(data_dir=data_dir, secret=secret, port=port)
     print(f"EstateDesk — embedded stack in {data_dir.resolve()}", flush=True)

@@ -26,9 +26,56 @@ class InvalidEvent(ValueError):
         self.errors = errors or {}
 
 
+# Enumerations shared by the contract (DESIGN.md §7).
+KINDS = ("repair", "complaint", "inquiry", "suggestion", "help", "special_service")
+CATEGORIES = (
+    "engineering",
+    "security",
+    "cleaning",
+    "greening",
+    "pest_control",
+    "waste",
+    "noise",
+    "parking",
+    "fees",
+    "other",
+)
+CHANNELS = ("phone", "visit", "letter", "email", "online", "inspection", "callback")
+SEVERITIES = ("major", "important", "minor")
+RATINGS = ("satisfied", "fairly_satisfied", "unsatisfied")
+CALLBACK_METHODS = ("phone", "visit", "letter", "email")
+
+
+def _one_of(values):
+    return validate.OneOf(values)
+
+
 class _Data(Schema):
     class Meta:
         unknown = EXCLUDE
+
+
+class _Location(_Data):
+    unit = fields.Str(allow_none=True, load_default=None)  # unit code for in-unit work (户内)
+    area = fields.Str(allow_none=True, load_default=None)  # public area (公共区域) otherwise
+
+
+class _Reporter(_Data):
+    name = fields.Str(allow_none=True, load_default=None)
+    phone = fields.Str(allow_none=True, load_default=None)
+    resident_id = fields.Str(allow_none=True, load_default=None)
+
+
+class _TicketFacts(_Data):
+    """What consumers need to know about a ticket without reading intake's tables."""
+
+    ticket_id = fields.Str(required=True)
+    kind = fields.Str(required=True, validate=_one_of(KINDS))
+    category = fields.Str(required=True, validate=_one_of(CATEGORIES))
+    severity = fields.Str(allow_none=True, load_default=None, validate=_one_of(SEVERITIES))
+    urgent = fields.Bool(load_default=False)
+    tags = fields.List(fields.Str(), load_default=list)
+    location = fields.Nested(_Location, load_default=dict)
 
 
 # --- intake ------------------------------------------------------------------------------------
@@ -41,53 +88,191 @@ class EstateData(_Data):
     region = fields.Str(allow_none=True, load_default=None)
 
 
-class ResidentData(_Data):
+class ResidentMovedIn(_Data):
     resident_id = fields.Str(required=True)
     unit = fields.Str(required=True)
-    role = fields.Str(required=True)
+    role = fields.Str(required=True, validate=_one_of(("owner", "tenant")))
+    name = fields.Str(allow_none=True, load_default=None)
+    phone = fields.Str(allow_none=True, load_default=None)
     moved_in_on = fields.Date(allow_none=True, load_default=None)
 
 
-class TicketRef(_Data):
+class TicketOpened(_TicketFacts):
+    number = fields.Str(required=True)
+    channel = fields.Str(required=True, validate=_one_of(CHANNELS))
+    description = fields.Str(load_default="")
+    anonymous = fields.Bool(load_default=False)
+    written = fields.Bool(load_default=False)
+    reporter = fields.Nested(_Reporter, allow_none=True, load_default=None)
+    appointment = fields.Dict(allow_none=True, load_default=None)  # {"start": iso, "end": iso}
+    first_responder = fields.Str(allow_none=True, load_default=None)
+    opened_at = fields.AwareDateTime(required=True)
+    first_reply_due = fields.AwareDateTime(allow_none=True, load_default=None)
+    resolve_due = fields.AwareDateTime(allow_none=True, load_default=None)
+    duplicate_of = fields.Str(allow_none=True, load_default=None)
+
+
+class TicketReplied(_Data):
     ticket_id = fields.Str(required=True)
-    number = fields.Str(load_default=None)
-    kind = fields.Str(load_default=None)
-    category = fields.Str(load_default=None)
+    number = fields.Str(required=True)
+    first = fields.Bool(required=True)  # the first reply (首次答复) to the reporter
+    channel = fields.Str(required=True)
+    written = fields.Bool(load_default=False)
+    replied_at = fields.AwareDateTime(required=True)
+    on_time = fields.Bool(allow_none=True, load_default=None)
+
+
+class TicketEscalated(_Data):
+    ticket_id = fields.Str(required=True)
+    number = fields.Str(required=True)
+    severity = fields.Str(required=True, validate=_one_of(SEVERITIES))
+    previous_severity = fields.Str(allow_none=True, load_default=None)
+    reason = fields.Str(load_default="")
+    automatic = fields.Bool(load_default=False)  # aged into major after a month unresolved
+
+
+class TicketResolvedAtDesk(_TicketFacts):
+    number = fields.Str(required=True)
+    outcome = fields.Str(required=True, validate=_one_of(("answered", "unfounded", "out_of_scope")))
+    note = fields.Str(load_default="")
+    resolved_at = fields.AwareDateTime(required=True)
+    reporter = fields.Nested(_Reporter, allow_none=True, load_default=None)
+
+
+class TicketReopened(_Data):
+    ticket_id = fields.Str(required=True)
+    number = fields.Str(required=True)
+    reason = fields.Str(load_default="callback_unsatisfied")
+    callback_id = fields.Str(allow_none=True, load_default=None)
+    work_order_id = fields.Str(allow_none=True, load_default=None)
+    reopen_count = fields.Int(required=True)
+    reopened_at = fields.AwareDateTime(required=True)
+
+
+class TicketClosed(_Data):
+    ticket_id = fields.Str(required=True)
+    number = fields.Str(required=True)
+    reason = fields.Str(load_default="")  # callback_satisfied | callback_skipped | callback_failed | desk
+    closed_at = fields.AwareDateTime(required=True)
 
 
 # --- dispatch ----------------------------------------------------------------------------------
-class WorkOrderRef(_Data):
+class _WorkOrderRef(_Data):
     work_order_id = fields.Str(required=True)
+    work_order_number = fields.Str(allow_none=True, load_default=None)
     ticket_id = fields.Str(required=True)
+    ticket_number = fields.Str(allow_none=True, load_default=None)
+
+
+class WorkOrderAssigned(_WorkOrderRef):
+    team_id = fields.Str(required=True)
+    contractor_id = fields.Str(allow_none=True, load_default=None)
+    rework = fields.Bool(load_default=False)
+    rework_of = fields.Str(allow_none=True, load_default=None)
+    arrive_by = fields.AwareDateTime(allow_none=True, load_default=None)
+    complete_by = fields.AwareDateTime(allow_none=True, load_default=None)
+    assigned_at = fields.AwareDateTime(required=True)
+
+
+class WorkOrderStep(_WorkOrderRef):
+    at = fields.AwareDateTime(required=True)
+    by = fields.Str(allow_none=True, load_default=None)
+    on_time = fields.Bool(allow_none=True, load_default=None)
+
+
+class WorkOrderCompleted(_WorkOrderRef, _TicketFacts):
+    team_id = fields.Str(required=True)
+    contractor_id = fields.Str(allow_none=True, load_default=None)
+    rework = fields.Bool(load_default=False)
+    completed_at = fields.AwareDateTime(required=True)
+    result = fields.Str(load_default="")
+    resident_signed = fields.Bool(required=True)
+    resident_rating = fields.Str(allow_none=True, load_default=None, validate=_one_of(RATINGS))
+    fee = fields.Dict(allow_none=True, load_default=None)  # {"amount": "120.00", "consented": true}
+    arrived_on_time = fields.Bool(allow_none=True, load_default=None)
+    completed_on_time = fields.Bool(allow_none=True, load_default=None)
+
+
+class WorkOrderReassigned(_WorkOrderRef):
+    from_team_id = fields.Str(allow_none=True, load_default=None)
+    team_id = fields.Str(required=True)
+    contractor_id = fields.Str(allow_none=True, load_default=None)
+    reason = fields.Str(load_default="")
+    declined = fields.Bool(load_default=False)
+
+
+class WorkOrderOverdue(_WorkOrderRef):
+    deadline = fields.Str(required=True, validate=_one_of(("arrive_by", "complete_by")))
+    due_at = fields.AwareDateTime(required=True)
+    escalated_to = fields.Str(allow_none=True, load_default=None)  # supervisor, then manager
 
 
 # --- callback ----------------------------------------------------------------------------------
-class CallbackRef(_Data):
+class _CallbackRef(_Data):
     callback_id = fields.Str(required=True)
-    ticket_id = fields.Str(allow_none=True, load_default=None)
+    ticket_id = fields.Str(allow_none=True, load_default=None)  # routine / new-resident visits have none
+    work_order_id = fields.Str(allow_none=True, load_default=None)
+    rule = fields.Str(required=True)
+    rule_version = fields.Int(load_default=1)
+    kind = fields.Str(allow_none=True, load_default=None)
+    category = fields.Str(allow_none=True, load_default=None)
+
+
+class CallbackScheduled(_CallbackRef):
+    due_from = fields.AwareDateTime(allow_none=True, load_default=None)  # None while waiting for a trigger
+    due_by = fields.AwareDateTime(allow_none=True, load_default=None)
+    assignee_role = fields.Str(required=True)
+    method = fields.Str(required=True, validate=_one_of(CALLBACK_METHODS))
+    mandatory = fields.Bool(load_default=False)
+    reason = fields.Str(load_default="")  # sampled | unsatisfied_slip | unrated_slip | unsigned_slip | …
+
+
+class CallbackSkipped(_CallbackRef):
+    reason = fields.Str(required=True)  # not_sampled | no_rule | anonymous | …
+
+
+class CallbackCompleted(_CallbackRef):
+    method = fields.Str(required=True, validate=_one_of(CALLBACK_METHODS))
+    satisfaction = fields.Str(required=True, validate=_one_of(RATINGS))
+    ratings = fields.Dict(load_default=dict)  # {"punctuality": …, "attitude": …, "quality": …}
+    completed_at = fields.AwareDateTime(required=True)
+    on_time = fields.Bool(allow_none=True, load_default=None)
+    early = fields.Bool(load_default=False)
+    resident_confirmed = fields.Bool(load_default=False)
+    unit = fields.Str(allow_none=True, load_default=None)
+    next_callback_on = fields.Date(allow_none=True, load_default=None)
+
+
+class CallbackFailed(_CallbackRef):
+    attempts = fields.Int(required=True)
+    failed_at = fields.AwareDateTime(required=True)
+
+
+class CallbackOverdue(_CallbackRef):
+    due_by = fields.AwareDateTime(required=True)
 
 
 CATALOGUE: dict[str, type[Schema]] = {
     "estate.registered": EstateData,
     "estate.updated": EstateData,
-    "resident.moved_in": ResidentData,
-    "ticket.opened": TicketRef,
-    "ticket.replied": TicketRef,
-    "ticket.escalated": TicketRef,
-    "ticket.resolved_at_desk": TicketRef,
-    "ticket.reopened": TicketRef,
-    "ticket.closed": TicketRef,
-    "workorder.assigned": WorkOrderRef,
-    "workorder.accepted": WorkOrderRef,
-    "workorder.arrived": WorkOrderRef,
-    "workorder.completed": WorkOrderRef,
-    "workorder.reassigned": WorkOrderRef,
-    "workorder.overdue": WorkOrderRef,
-    "callback.scheduled": CallbackRef,
-    "callback.skipped": CallbackRef,
-    "callback.completed": CallbackRef,
-    "callback.failed": CallbackRef,
-    "callback.overdue": CallbackRef,
+    "resident.moved_in": ResidentMovedIn,
+    "ticket.opened": TicketOpened,
+    "ticket.replied": TicketReplied,
+    "ticket.escalated": TicketEscalated,
+    "ticket.resolved_at_desk": TicketResolvedAtDesk,
+    "ticket.reopened": TicketReopened,
+    "ticket.closed": TicketClosed,
+    "workorder.assigned": WorkOrderAssigned,
+    "workorder.accepted": WorkOrderStep,
+    "workorder.arrived": WorkOrderStep,
+    "workorder.completed": WorkOrderCompleted,
+    "workorder.reassigned": WorkOrderReassigned,
+    "workorder.overdue": WorkOrderOverdue,
+    "callback.scheduled": CallbackScheduled,
+    "callback.skipped": CallbackSkipped,
+    "callback.completed": CallbackCompleted,
+    "callback.failed": CallbackFailed,
+    "callback.overdue": CallbackOverdue,
 }
 PRODUCERS = ("intake", "dispatch", "callback", "reporting")
 
