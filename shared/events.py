@@ -241,6 +241,11 @@ class CallbackCompleted(_CallbackRef):
     resident_confirmed = fields.Bool(load_default=False)
     unit = fields.Str(allow_none=True, load_default=None)
     next_callback_on = fields.Date(allow_none=True, load_default=None)
+    comments = fields.Str(allow_none=True, load_default=None)
+    suggestions = fields.Str(allow_none=True, load_default=None)
+    # A new problem the resident raised during the callback: intake opens it as a ticket with
+    # channel "callback" ({kind, category, description, location: {unit}|{area}}).
+    new_issue = fields.Dict(allow_none=True, load_default=None)
 
 
 class CallbackFailed(_CallbackRef):

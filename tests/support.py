@@ -92,3 +92,22 @@ class Stack:
 
     def client(self, service: str):
         return self.apps[service].test_client()
+
+
+def publish_event(broker_url: str, event) -> None:
+    """Put a contract event on the real bus, as its producing service's relay would."""
+    from kombu import Producer
+
+    from shared import topology
+    from shared.bus import connect
+
+    with connect(broker_url) as conn:
+        producer = Producer(conn.channel(), exchange=topology.EXCHANGE, serializer="json")
+        producer.publish(
+            event.to_dict(),
+            routing_key=event.routing_key,
+            declare=[topology.EXCHANGE],
+            delivery_mode=2,
+            message_id=event.id,
+            retry=False,
+        )
