@@ -10,7 +10,7 @@ from pathlib import Path
 from shared.config import SERVICES, Config, ConfigError
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="estatedesk", description="EstateDesk service desk.")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -43,7 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--hours", type=float, default=12.0)
     token.add_argument("--data-dir", type=Path, default=Path("var"))
 
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
     except ConfigError as exc:
