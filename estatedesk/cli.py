@@ -33,6 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--url", default="http://127.0.0.1:8080", help="gateway URL")
     demo.add_argument("--data-dir", type=Path, default=Path("var"))
 
+    replay = commands.add_parser("replay-dead", help="move parked messages back into a service's queue")
+    replay.add_argument("service", choices=SERVICES)
+    replay.add_argument("--limit", type=int, default=None)
+
     token = commands.add_parser("token", help="print a development JWT")
     token.add_argument("--role", action="append", required=True, dest="roles")
     token.add_argument("--group", required=True)
@@ -126,6 +130,15 @@ def _demo(args) -> int:
     return 0
 
 
+def _replay_dead(args) -> int:
+    from shared.bus import replay_dead_letters
+
+    config = Config.from_env(args.service)
+    moved = replay_dead_letters(config.broker_url, args.service, args.limit)
+    print(f"{moved} message(s) moved from {args.service}.dead back to {args.service}")
+    return 0
+
+
 def _token(args) -> int:
     from datetime import timedelta
 
@@ -159,7 +172,15 @@ def _token(args) -> int:
     return 0
 
 
-COMMANDS = {"dev": _dev, "web": _web, "worker": _worker, "migrate": _migrate, "demo": _demo, "token": _token}
+COMMANDS = {
+    "dev": _dev,
+    "web": _web,
+    "worker": _worker,
+    "migrate": _migrate,
+    "demo": _demo,
+    "token": _token,
+    "replay-dead": _replay_dead,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -23,7 +23,7 @@ from datetime import timedelta
 
 from kombu import Connection, Consumer, Producer
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared import context, metrics, topology
@@ -32,6 +32,7 @@ from shared.events import Event, InvalidEvent, parse_event
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Session, Event], None]
+OUTAGE_PATIENCE = 20.0  # seconds a consumer holds a message while the database is unreachable
 
 _wakeups: dict[str, threading.Event] = {}
 
@@ -221,16 +222,34 @@ class EventConsumer:
             context.correlation_id.reset(token)
 
     # -- the broker side ---------------------------------------------------------------------------
+    def _apply_through_outages(self, body) -> str:
+        """Apply; while the database is unreachable, hold the message and retry in place.
+
+        An outage is not the event's fault: requeueing would spend the queue's delivery limit and
+        park good events. The wait is bounded so the broker's heartbeat never lapses meanwhile.
+        """
+        delay, waited = 0.5, 0.0
+        while True:
+            try:
+                return self.apply(body)
+            except (OperationalError, InterfaceError) as exc:
+                if waited >= OUTAGE_PATIENCE:
+                    raise
+                log.warning("database unavailable; holding the event", extra={"error": str(exc)[:300]})
+                time.sleep(delay)
+                waited += delay
+                delay = min(delay * 2, 5.0)
+
     def on_message(self, body, message) -> None:
+        key = message.properties.get("message_id") or str(message.delivery_tag)
         try:
-            outcome = self.apply(body)
+            outcome = self._apply_through_outages(body)
         except InvalidEvent as exc:
             log.error("malformed event parked", extra={"error": str(exc), "errors": exc.errors})
             metrics.EVENTS_CONSUMED.labels(service=self.service, outcome="parked").inc()
             self._park(message)
             return
         except Exception:  # noqa: BLE001 - a failed handler is retried, then parked by the delivery limit
-            key = message.properties.get("message_id") or str(message.delivery_tag)
             failures = self._local_failures.get(key, 0) + 1
             self._local_failures[key] = failures
             log.exception("event handler failed", extra={"attempt": failures})
@@ -238,11 +257,13 @@ class EventConsumer:
             if not supports_dead_lettering(message.channel.connection.client) and (
                 failures >= self._delivery_limit
             ):
+                self._local_failures.pop(key, None)
                 self._park(message)
                 return
             time.sleep(min(0.1 * 2**failures, 2.0))
             message.requeue()
             return
+        self._local_failures.pop(key, None)
         metrics.EVENTS_CONSUMED.labels(service=self.service, outcome=outcome).inc()
         message.ack()
 
@@ -294,3 +315,32 @@ class EventConsumer:
             except Exception as exc:  # noqa: BLE001 - broker or database outage: back off, reconnect
                 log.warning("consumer lost its connection; reconnecting", extra={"error": str(exc)})
                 stop.wait(2.0)
+
+
+def replay_dead_letters(broker_url: str, service: str, limit: int | None = None) -> int:
+    """Move parked messages from `<service>.dead` back into `<service>`'s own queue (only there:
+    the other services already had their copy). Returns how many were moved."""
+    moved = 0
+    with connect(broker_url) as conn:
+        channel = conn.channel()
+        topology.declare(channel, service)
+        dead = topology.dead_letter_queue(service)(channel)
+        producer = Producer(channel)
+        while limit is None or moved < limit:
+            message = dead.get(no_ack=False)
+            if message is None:
+                break
+            headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")}
+            producer.publish(
+                message.body,
+                exchange="",
+                routing_key=service,
+                content_type=message.content_type,
+                content_encoding=message.content_encoding,
+                headers=headers,
+                delivery_mode=2,
+                message_id=message.properties.get("message_id"),
+            )
+            message.ack()
+            moved += 1
+    return moved

@@ -142,3 +142,30 @@ def test_a_malformed_message_is_parked_and_the_queue_keeps_flowing(stack):
         timeout=10,
         what="both poison messages in dispatch.dead",
     )
+
+
+def test_parked_events_can_be_replayed_into_their_own_queue_once_the_cause_is_fixed(stack):
+    from shared.bus import replay_dead_letters
+
+    group = random_group()
+    estate_id = f"parked-{uuid.uuid4().hex[:8]}"
+    event = registered_event(estate_id, group)
+    _dead_letters(stack.broker_url, "callback")  # start from an empty dead-letter queue
+    with Connection(stack.broker_url) as conn:  # as if callback's handler had failed five times
+        Producer(conn.channel()).publish(
+            event.to_dict(),
+            exchange=topology.DEAD_LETTER_EXCHANGE,
+            routing_key="callback",
+            serializer="json",
+            declare=[topology.dead_letter_queue("callback")],
+        )
+    assert replay_dead_letters(stack.broker_url, "callback") == 1
+
+    def known_to_callback():
+        r = stack.client("callback").get(
+            f"/callback/v1/estates/{estate_id}", headers=auth("admin", group=group)
+        )
+        return r.status_code == 200
+
+    wait_for(known_to_callback, what="callback to apply the replayed event")
+    assert not known_to_dispatch(stack, group, estate_id)  # replay went to callback's queue only
