@@ -217,6 +217,7 @@ class EventConsumer:
                     if session.get(self._inbox, (self.service, event.id)) is not None:
                         return "duplicate"
                 raise
+            log.info("event applied", extra={"event_type": event.type, "event_id": event.id})
             return "applied"
         finally:
             context.correlation_id.reset(token)

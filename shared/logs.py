@@ -23,13 +23,8 @@ class _ContextFilter(logging.Filter):
         return True
 
 
-def configure_logging(service: str, level: str = "INFO") -> None:
-    root = logging.getLogger()
-    if any(getattr(h, "_estatedesk", False) for h in root.handlers):
-        root.setLevel(level)
-        return
-    handler = logging.StreamHandler(sys.stderr)
-    handler._estatedesk = True  # type: ignore[attr-defined]
+def json_handler(service: str, stream=None) -> logging.Handler:
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(
         JsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s %(service)s %(request_id)s "
@@ -38,6 +33,16 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         )
     )
     handler.addFilter(_ContextFilter(service))
+    return handler
+
+
+def configure_logging(service: str, level: str = "INFO") -> None:
+    root = logging.getLogger()
+    if any(getattr(h, "_estatedesk", False) for h in root.handlers):
+        root.setLevel(level)
+        return
+    handler = json_handler(service)
+    handler._estatedesk = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
     # kombu and werkzeug are chatty at INFO; their warnings still come through.

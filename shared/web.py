@@ -30,6 +30,7 @@ from shared.logs import configure_logging
 from shared.problems import Problem, from_http_exception, internal_error, problem_response
 
 log = logging.getLogger(__name__)
+access_log = logging.getLogger("estatedesk.access")
 PUBLIC_BLUEPRINTS = {"health", "api-docs", "swagger-static"}
 
 
@@ -320,8 +321,21 @@ def _finish_request(response: Response) -> Response:
         idempotency.complete_apart(st.sessions, st.spec.platform.IdempotencyRecord, reservation, response)
     response.headers["X-Request-ID"] = g.get("request_id", "")
     endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+    elapsed = time.perf_counter() - g.get("started", time.perf_counter())
     metrics.HTTP_REQUESTS.labels(st.spec.name, request.method, endpoint, response.status_code).inc()
-    metrics.HTTP_LATENCY.labels(st.spec.name, endpoint).observe(time.perf_counter() - g.get("started", 0))
+    metrics.HTTP_LATENCY.labels(st.spec.name, endpoint).observe(elapsed)
+    if request.blueprint not in PUBLIC_BLUEPRINTS:  # probes and scrapes would drown the access log
+        principal = g.get("principal")
+        access_log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round(elapsed * 1000, 1),
+                "sub": principal.sub if principal else None,
+            },
+        )
     return response
 
 
