@@ -25,7 +25,9 @@ class Desk:
         self.code = body["code"]
         self.agent_sub = f"agent-{uuid.uuid4().hex[:6]}"
         for code in units:
-            r = self.http.post(self.url("units"), json={"code": code, "building": code[0]}, headers=self.agent())
+            r = self.http.post(
+                self.url("units"), json={"code": code, "building": code[0]}, headers=self.agent()
+            )
             assert r.status_code == 201, r.get_json()
 
     @property
@@ -36,7 +38,9 @@ class Desk:
         return "/".join([f"/intake/v1/estates/{self.estate}", *parts])
 
     def agent(self, *roles, sub=None, **kw) -> dict:
-        return auth(*(roles or ("agent",)), group=self.group, estates=[self.estate], sub=sub or self.agent_sub, **kw)
+        return auth(
+            *(roles or ("agent",)), group=self.group, estates=[self.estate], sub=sub or self.agent_sub, **kw
+        )
 
     def open(self, expect=201, headers=None, **overrides) -> dict:
         body = {
@@ -72,11 +76,15 @@ class Desk:
         sessions = self.stack.apps["intake"].extensions["estatedesk"].sessions
         with sessions() as s:
             tickets = s.scalar(
-                select(func.count()).select_from(Ticket).where(Ticket.estate_id == self.estate)
+                select(func.count())
+                .select_from(Ticket)
+                .where(Ticket.estate_id == self.estate)
                 .execution_options(all_estates=True)
             )
             events = s.scalar(
-                select(func.count()).select_from(platform.Outbox).where(platform.Outbox.estate_id == self.estate)
+                select(func.count())
+                .select_from(platform.Outbox)
+                .where(platform.Outbox.estate_id == self.estate)
             )
         return tickets, events
 
@@ -98,7 +106,11 @@ def now() -> str:
 
 
 def work_order(ticket: dict, wo: str | None = None) -> dict:
-    return {"work_order_id": wo or str(uuid.uuid4()), "ticket_id": ticket["id"], "ticket_number": ticket["number"]}
+    return {
+        "work_order_id": wo or str(uuid.uuid4()),
+        "ticket_id": ticket["id"],
+        "ticket_number": ticket["number"],
+    }
 
 
 def completed(ticket: dict, wo: str) -> dict:

@@ -35,7 +35,17 @@ def test_a_ticket_taken_over_http_is_published_once_as_ticket_opened(stack, desk
             extra = queue.get(no_ack=True)
             assert extra is None
     envelope = json.loads(seen[0].body) if isinstance(seen[0].body, str | bytes) else seen[0].payload
-    assert set(envelope) == {"id", "type", "version", "estate", "group", "occurred_at", "producer", "correlation_id", "data"}
+    assert set(envelope) == {
+        "id",
+        "type",
+        "version",
+        "estate",
+        "group",
+        "occurred_at",
+        "producer",
+        "correlation_id",
+        "data",
+    }
     assert envelope["type"] == "ticket.opened" and envelope["version"] == 1
     assert envelope["estate"] == desk.estate and envelope["group"] == desk.group
     assert envelope["producer"] == "intake"
@@ -83,8 +93,13 @@ def test_an_anonymous_complaint_carries_no_reporter(desk):
     r = desk.http.post(
         desk.url("tickets"),
         json={
-            "kind": "complaint", "category": "noise", "channel": "phone", "description": "x",
-            "location": {"area": "Gym"}, "anonymous": True, "reporter": {"name": "Li", "phone": "13800000000"},
+            "kind": "complaint",
+            "category": "noise",
+            "channel": "phone",
+            "description": "x",
+            "location": {"area": "Gym"},
+            "anonymous": True,
+            "reporter": {"name": "Li", "phone": "13800000000"},
         },
         headers=desk.agent(),
     )
@@ -148,7 +163,10 @@ def test_a_second_report_for_the_same_unit_and_category_is_linked_not_merged(des
         ({"channel": "pigeon"}, "channel"),
         ({"reporter": {"name": "Li Wei"}}, "reporter"),
         ({"location": {"unit": "1-101", "area": "Lobby"}}, "location"),
-        ({"appointment": {"start": "2020-01-01T09:00:00+08:00", "end": "2020-01-01T10:00:00+08:00"}}, "appointment"),
+        (
+            {"appointment": {"start": "2020-01-01T09:00:00+08:00", "end": "2020-01-01T10:00:00+08:00"}},
+            "appointment",
+        ),
         ({"severity": "major"}, "severity"),
         ({"surprise": 1}, "surprise"),
         ({"reporter": {"resident_id": "nobody"}, "anonymous": False}, "reporter"),
@@ -157,8 +175,12 @@ def test_a_second_report_for_the_same_unit_and_category_is_linked_not_merged(des
 def test_bad_input_is_a_problem_and_writes_nothing(desk, change, field):
     before = desk.counts()
     body = {
-        "kind": "repair", "category": "engineering", "channel": "phone", "description": "x",
-        "location": {"unit": "1-101"}, "reporter": {"name": "Li Wei", "phone": "13812345678"},
+        "kind": "repair",
+        "category": "engineering",
+        "channel": "phone",
+        "description": "x",
+        "location": {"unit": "1-101"},
+        "reporter": {"name": "Li Wei", "phone": "13812345678"},
     }
     body.update(change)
     r = desk.http.post(desk.url("tickets"), json=body, headers=desk.agent())
@@ -173,8 +195,12 @@ def test_another_estates_unit_is_unknown_here(stack, desk):
     r = desk.http.post(
         desk.url("tickets"),
         json={
-            "kind": "repair", "category": "engineering", "channel": "phone", "description": "x",
-            "location": {"unit": "7-701"}, "reporter": {"name": "Li", "phone": "13812345678"},
+            "kind": "repair",
+            "category": "engineering",
+            "channel": "phone",
+            "description": "x",
+            "location": {"unit": "7-701"},
+            "reporter": {"name": "Li", "phone": "13812345678"},
         },
         headers=auth("agent", group=desk.group, estates=["*"]),
     )
@@ -193,7 +219,9 @@ def test_a_major_complaint_goes_to_the_estate_manager(desk):
     t = desk.open(kind="complaint", category="security", severity="major", location={"area": "Gate"})
     assert t["severity"] == "major"
     escalated = desk.outbox("ticket.escalated")
-    assert escalated[-1]["data"]["ticket_id"] == t["id"] and escalated[-1]["data"]["escalated_to"] == "manager"
+    assert (
+        escalated[-1]["data"]["ticket_id"] == t["id"] and escalated[-1]["data"]["escalated_to"] == "manager"
+    )
 
 
 def test_escalating_a_complaint_records_the_reason_and_emits(desk):
@@ -221,7 +249,9 @@ def test_staff_named_in_a_complaint_cannot_change_it(desk):
         ("escalations", {"severity": "minor", "reason": "meh"}),
         ("resolution", {"outcome": "unfounded", "note": "no"}),
     ):
-        r = desk.http.post(desk.url("tickets", t["id"], path), json=body, headers=desk.agent("agent", sub="guard-7"))
+        r = desk.http.post(
+            desk.url("tickets", t["id"], path), json=body, headers=desk.agent("agent", sub="guard-7")
+        )
         assert r.status_code == 403, path
     assert len(desk.get(t["id"])["timeline"]) == 1
 
@@ -238,7 +268,9 @@ def test_an_inquiry_answered_at_the_desk(desk):
     assert t["status"] == "resolved" and t["desk_outcome"] == "answered" and t["sla"]["first_reply_at"]
     assert desk.outbox("ticket.resolved_at_desk")[-1]["data"]["outcome"] == "answered"
     r = desk.http.post(
-        desk.url("tickets", t["id"], "resolution"), json={"outcome": "answered", "note": "again"}, headers=desk.agent()
+        desk.url("tickets", t["id"], "resolution"),
+        json={"outcome": "answered", "note": "again"},
+        headers=desk.agent(),
     )
     assert r.status_code == 409
 
@@ -271,7 +303,9 @@ def test_the_phone_is_masked_for_head_office_and_contractors(desk):
 def test_lists_filter_and_page_newest_first(desk):
     made = [desk.open(category="greening", location={"area": f"Garden {i}"}) for i in range(3)]
     complaint = desk.open(kind="complaint", category="noise", severity="minor", location={"area": "Roof"})
-    r = desk.http.get(desk.url("tickets"), query_string={"category": "greening", "limit": 2}, headers=desk.agent())
+    r = desk.http.get(
+        desk.url("tickets"), query_string={"category": "greening", "limit": 2}, headers=desk.agent()
+    )
     page = r.get_json()
     assert [t["id"] for t in page["items"]] == [made[2]["id"], made[1]["id"]] and page["next_cursor"]
     rest = desk.http.get(
@@ -280,10 +314,12 @@ def test_lists_filter_and_page_newest_first(desk):
         headers=desk.agent(),
     ).get_json()
     assert [t["id"] for t in rest["items"]] == [made[0]["id"]] and rest["next_cursor"] is None
+
     def ids(**q):
         r = desk.http.get(desk.url("tickets"), query_string=q, headers=desk.agent())
         assert r.status_code == 200, r.get_json()
         return [t["id"] for t in r.get_json()["items"]]
+
     assert ids(kind="complaint") == [complaint["id"]]
     assert ids(severity="minor") == [complaint["id"]]
     assert ids(q="Garden 1") == [made[1]["id"]]
@@ -304,6 +340,13 @@ def test_deadline_settings_are_per_estate(desk):
         desk.url("settings"), json={"deadlines": {"resolve_workdays": 5}}, headers=desk.agent("supervisor")
     )
     assert r.status_code == 200 and r.get_json()["deadlines"]["resolve_workdays"] == 5
-    assert desk.http.get(desk.url("settings"), headers=desk.agent()).get_json()["deadlines"]["first_reply_workdays"] == 1
-    r = desk.http.put(desk.url("settings"), json={"deadlines": {"resolve_workdays": -1}}, headers=desk.agent("manager"))
+    assert (
+        desk.http.get(desk.url("settings"), headers=desk.agent()).get_json()["deadlines"][
+            "first_reply_workdays"
+        ]
+        == 1
+    )
+    r = desk.http.put(
+        desk.url("settings"), json={"deadlines": {"resolve_workdays": -1}}, headers=desk.agent("manager")
+    )
     assert r.status_code == 422
