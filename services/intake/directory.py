@@ -39,6 +39,13 @@ residents = Blueprint(
 )
 
 
+def _csv_body(header: str) -> dict:
+    return {
+        "required": True,
+        "content": {"text/csv": {"schema": {"type": "string"}, "example": header + "\n"}},
+    }
+
+
 def estate_or_404(estate_id: str) -> Estate:
     row = current_session().get(Estate, estate_id)
     if row is None:
@@ -77,6 +84,7 @@ class Units(MethodView):
 @units.route("/import")
 class UnitImport(MethodView):
     @roles_required(*DESK)
+    @units.doc(requestBody=_csv_body("code,building,floor,occupied"))
     @units.arguments(UnitImportArgs, location="query")
     @units.response(201, UnitImportResultSchema)
     def post(self, args, estate):
@@ -85,7 +93,9 @@ class UnitImport(MethodView):
         All or nothing: any bad line answers 422 with the errors per line and imports nothing.
         Codes already on file are errors too, unless `?skip_existing=true`.
         """
-        rows, errors = _parse_units_csv(request.get_data(as_text=True))
+        rows, errors = _parse_csv(
+            request.get_data(as_text=True), UnitCreateSchema(), {"code", "building", "floor", "occupied"}
+        )
         session = current_session()
         existing = set(session.scalars(select(Unit.code)).all())
         fresh = []
@@ -101,25 +111,32 @@ class UnitImport(MethodView):
         return {"imported": len(fresh), "skipped": len(rows) - len(fresh)}, 201
 
 
-def _parse_units_csv(text: str) -> tuple[list[tuple[int, dict]], dict[str, list]]:
+def _parse_csv(text: str, schema, columns: set[str]) -> tuple[list[tuple[int, dict]], dict[str, list]]:
+    """Validate every line with `schema`; return the good rows and the errors keyed by line number.
+
+    A unit code repeated within the file is an error.
+    """
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if not reader.fieldnames or "code" not in reader.fieldnames:
+    required = {name for name, f in schema.fields.items() if f.required}
+    if not reader.fieldnames or not required <= set(reader.fieldnames):
         raise Problem(
-            422, "The CSV needs a header line with at least `code`.", errors={"line 1": ["No code column."]}
+            422,
+            f"The CSV needs a header line with the columns {sorted(required)}.",
+            errors={"line 1": [f"Missing columns: {sorted(required - set(reader.fieldnames or []))}"]},
         )
-    unknown = set(reader.fieldnames) - {"code", "building", "floor", "occupied"}
+    unknown = set(reader.fieldnames) - columns
     if unknown:
         raise Problem(422, "Unknown CSV columns.", errors={"line 1": [f"Unknown columns: {sorted(unknown)}"]})
-    schema = UnitCreateSchema()
+    key = "code" if "code" in columns else None
     rows, errors, seen = [], {}, {}
     for number, raw in enumerate(reader, start=2):
         if number > MAX_IMPORT_LINES + 1:
-            errors["file"] = [f"At most {MAX_IMPORT_LINES} units per import."]
+            errors["file"] = [f"At most {MAX_IMPORT_LINES} lines per import."]
             break
-        values = {k: v.strip() for k, v in raw.items() if k and isinstance(v, str) and v.strip() != ""}
         if None in raw:
             errors[f"line {number}"] = ["More values than columns."]
             continue
+        values = {k: v.strip() for k, v in raw.items() if isinstance(v, str) and v.strip() != ""}
         if "occupied" in values:
             values["occupied"] = values["occupied"].lower() in ("1", "true", "yes", "y")
         try:
@@ -129,12 +146,41 @@ def _parse_units_csv(text: str) -> tuple[list[tuple[int, dict]], dict[str, list]
                 f"{k}: {'; '.join(map(str, v))}" for k, v in exc.messages_dict.items()
             ]
             continue
-        if body["code"] in seen:
-            errors[f"line {number}"] = [f"Unit {body['code']!r} repeats line {seen[body['code']]}."]
+        if key and body[key] in seen:
+            errors[f"line {number}"] = [f"{body[key]!r} repeats line {seen[body[key]]}."]
             continue
-        seen[body["code"]] = number
+        if key:
+            seen[body[key]] = number
         rows.append((number, body))
     return rows, errors
+
+
+@residents.route("/import")
+class ResidentImport(MethodView):
+    @roles_required(*DESK)
+    @residents.doc(requestBody=_csv_body("name,phone,unit,role,moved_in_on"))
+    @residents.response(201, UnitImportResultSchema)
+    def post(self, estate):
+        """Import residents from CSV (`name,phone,unit,role[,moved_in_on]`); all or nothing.
+
+        Each resident imported is announced with `resident.moved_in`, like one registered by hand.
+        """
+        rows, errors = _parse_csv(
+            request.get_data(as_text=True),
+            ResidentCreateSchema(),
+            {"name", "phone", "unit", "role", "moved_in_on"},
+        )
+        session = current_session()
+        known_units = set(session.scalars(select(Unit.code)).all())
+        for line, body in rows:
+            if body["unit"] not in known_units:
+                errors[f"line {line}"] = [f"Unit {body['unit']!r} is not in this estate."]
+        if errors:
+            raise Problem(422, "The CSV has invalid lines; nothing was imported.", errors=errors)
+        row = estate_or_404(estate)
+        for _line, body in rows:
+            _move_in(session, row, body)
+        return {"imported": len(rows), "skipped": 0}, 201
 
 
 @residents.route("")
@@ -158,31 +204,35 @@ class Residents(MethodView):
         """Register a resident moving in; emits `resident.moved_in` (new-resident callback)."""
         if unit_by_code(body["unit"]) is None:
             raise Problem(422, "The unit is not in this estate.", errors={"unit": ["Unknown unit."]})
-        session = current_session()
-        row = Resident(
-            estate_id=estate,
-            unit_code=body["unit"],
-            name=body["name"],
-            phone=body["phone"],
-            role=body["role"],
-            moved_in_on=body["moved_in_on"],
-        )
-        session.add(row)
-        session.flush()
-        publish(
-            session,
-            estate_or_404(estate),
-            "resident.moved_in",
-            {
-                "resident_id": row.id,
-                "unit": row.unit_code,
-                "role": row.role,
-                "name": row.name,
-                "phone": row.phone,
-                "moved_in_on": row.moved_in_on,
-            },
-        )
+        row = _move_in(current_session(), estate_or_404(estate), body)
         return _present_resident(row, estate), 201
+
+
+def _move_in(session, estate: Estate, body: dict) -> Resident:
+    row = Resident(
+        estate_id=estate.estate_id,
+        unit_code=body["unit"],
+        name=body["name"],
+        phone=body["phone"],
+        role=body["role"],
+        moved_in_on=body["moved_in_on"],
+    )
+    session.add(row)
+    session.flush()
+    publish(
+        session,
+        estate,
+        "resident.moved_in",
+        {
+            "resident_id": row.id,
+            "unit": row.unit_code,
+            "role": row.role,
+            "name": row.name,
+            "phone": row.phone,
+            "moved_in_on": row.moved_in_on,
+        },
+    )
+    return row
 
 
 def _present_resident(row: Resident, estate: str) -> dict:

@@ -117,3 +117,27 @@ def test_a_resident_needs_a_unit_of_this_estate(desk):
 def test_a_duplicate_unit_is_a_conflict(desk):
     assert desk.http.post(desk.url("units"), json={"code": "D-1"}, headers=desk.agent()).status_code == 201
     assert desk.http.post(desk.url("units"), json={"code": "D-1"}, headers=desk.agent()).status_code == 409
+
+
+def test_residents_import_from_csv_all_or_nothing_and_each_is_announced(desk):
+    assert import_csv(desk, "code\nE-1\nE-2\n").status_code == 201
+    header = "name,phone,unit,role,moved_in_on\n"
+    bad = (
+        header
+        + "Zhao,13911112222,E-1,owner,2026-10-01\nQian,call me,E-2,tenant,\nSun,13911113333,E-9,owner,\n"
+    )
+    r = desk.http.post(
+        desk.url("residents", "import"),
+        data=bad.encode(),
+        headers={**desk.agent(), "Content-Type": "text/csv"},
+    )
+    assert r.status_code == 422 and set(r.get_json()["errors"]) == {"line 3", "line 4"}
+    assert desk.outbox("resident.moved_in") == []
+    good = header + "Zhao,13911112222,E-1,owner,2026-10-01\nQian,13911114444,E-2,tenant,\n"
+    r = desk.http.post(
+        desk.url("residents", "import"),
+        data=good.encode(),
+        headers={**desk.agent(), "Content-Type": "text/csv"},
+    )
+    assert r.status_code == 201 and r.get_json()["imported"] == 2
+    assert sorted(e["data"]["unit"] for e in desk.outbox("resident.moved_in")) == ["E-1", "E-2"]

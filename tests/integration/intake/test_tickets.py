@@ -69,9 +69,11 @@ def test_a_ticket_records_its_first_responder_number_and_timeline(desk):
 
 def test_two_concurrent_creations_never_share_a_number(desk):
     results, errors = [], []
+    start = threading.Barrier(8)
 
     def take():
         try:
+            start.wait(10)
             results.append(desk.open(category="cleaning", location={"area": "Car park"})["number"])
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
@@ -187,6 +189,7 @@ def test_bad_input_is_a_problem_and_writes_nothing(desk, change, field):
     assert r.status_code == 422, r.get_json()
     assert r.mimetype == "application/problem+json" and field in r.get_json()["errors"]
     assert desk.counts() == before
+    assert desk.open(location={"area": "Lobby"})["number"].endswith("-00001")  # no number was used up
 
 
 def test_another_estates_unit_is_unknown_here(stack, desk):
@@ -350,3 +353,24 @@ def test_deadline_settings_are_per_estate(desk):
         desk.url("settings"), json={"deadlines": {"resolve_workdays": -1}}, headers=desk.agent("manager")
     )
     assert r.status_code == 422
+
+
+def test_the_timeline_is_append_only(stack, desk):
+    from sqlalchemy import select
+
+    from services.intake.models import TimelineEntry
+    from shared.tenancy import set_scope
+
+    t = desk.open()
+    sessions = stack.apps["intake"].extensions["estatedesk"].sessions
+    with sessions() as s:
+        set_scope(s, [desk.estate])
+        entry = s.scalars(select(TimelineEntry).where(TimelineEntry.ticket_id == t["id"])).first()
+        entry.note = "rewritten history"
+        with pytest.raises(RuntimeError, match="append-only"):
+            s.flush()
+        s.rollback()
+        s.delete(s.get(TimelineEntry, entry.id))
+        with pytest.raises(RuntimeError, match="append-only"):
+            s.flush()
+    assert desk.get(t["id"])["timeline"][0]["note"] == ""
