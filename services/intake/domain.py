@@ -98,6 +98,8 @@ def compute_deadlines(
         first = min(first, quick) if first else quick
         quick = opened_at + timedelta(hours=int(s["urgent_resolve_hours"]))
         resolve = min(resolve, quick) if resolve else quick
+        if written_due:
+            written_due = min(written_due, resolve)  # the written answer never lags the resolution
     return Deadlines(first_reply_due=first, written_answer_due=written_due, resolve_due=resolve)
 
 

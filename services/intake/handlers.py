@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 
 from marshmallow import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.intake.domain import TicketProgress
-from services.intake.models import Estate, Ticket
+from services.intake.models import Estate, Ticket, Unit
 from services.intake.schemas import LocationSchema
 from services.intake.tickets import open_ticket, publish, record
 from shared.bus import Handler
@@ -169,20 +170,15 @@ def on_callback(session: Session, event: Event) -> None:
 
 def _open_new_issue(session: Session, event: Event, data: dict) -> None:
     """A new problem raised during a callback becomes its own ticket, channel `callback` (回访中新问题)."""
-    from sqlalchemy import select
-
     if session.scalar(select(Ticket.id).where(Ticket.source_callback_id == data["callback_id"])):
         return  # the same callback reported twice
     estate = session.get(Estate, event.estate)
     issue = data["new_issue"]
-    try:
-        location = LocationSchema().load(issue.get("location") or {})
-    except ValidationError:
-        location = None
     origin = session.get(Ticket, data["ticket_id"]) if data.get("ticket_id") else None
+    place = _issue_location(session, issue.get("location"), origin)
     if (
         estate is None
-        or location is None
+        or place is None
         or issue.get("kind") not in KINDS
         or issue.get("category") not in CATEGORIES
     ):
@@ -195,9 +191,8 @@ def _open_new_issue(session: Session, event: Event, data: dict) -> None:
         "category": issue["category"],
         "channel": "callback",
         "description": str(issue.get("description") or "")[:5000],
-        "unit_code": location.get("unit")
-        or (origin.unit_code if origin and not location.get("area") else None),
-        "area": location.get("area"),
+        "unit_code": place[0],
+        "area": place[1],
         "anonymous": bool(origin.anonymous) if origin else False,
         "reporter_name": origin.reporter_name if origin else None,
         "reporter_phone": origin.reporter_phone if origin else None,
@@ -223,6 +218,21 @@ def _open_new_issue(session: Session, event: Event, data: dict) -> None:
             f"New ticket {ticket.number}.",
             ticket_id=ticket.id,
         )
+
+
+def _issue_location(session: Session, given, origin: Ticket | None) -> tuple[str | None, str | None] | None:
+    """(unit, area) of a callback's new issue: as given, else where the original ticket was."""
+    if not given:
+        return (origin.unit_code, origin.area) if origin else None
+    try:
+        place = LocationSchema().load(given)
+    except ValidationError:
+        return None
+    unit = place["unit"]
+    if unit and not session.scalar(select(Unit.id).where(Unit.code == unit)):
+        # Better an imprecise location than a lost complaint: keep the unit's name as the area.
+        return None, f"Unit {unit} (not on file)"
+    return unit, place["area"]
 
 
 HANDLERS: dict[str, list[Handler]] = {

@@ -156,3 +156,24 @@ def test_a_valid_complaint_unresolved_for_a_month_becomes_major(stack, desk):
     event = desk.outbox("ticket.escalated")[-1]["data"]
     assert event["automatic"] is True and event["previous_severity"] == "minor"
     assert desk.estate not in age_all_estates(sessions, now=utcnow() + timedelta(days=32))
+
+
+def test_a_new_issue_without_a_place_is_opened_where_the_first_ticket_was(desk):
+    t = desk.open(location={"unit": "2-201"})
+    issue = {"kind": "repair", "category": "engineering", "description": "Balcony light out"}
+    desk.publish("callback.completed", "callback", **callback_done(t, "satisfied", new_issue=issue))
+    bad = {"kind": "riddle", "category": "engineering", "description": "?"}
+    desk.publish("callback.completed", "callback", **callback_done(t, "satisfied", new_issue=bad))
+
+    def from_callbacks():
+        r = desk.http.get(desk.url("tickets"), query_string={"unit": "2-201"}, headers=desk.agent())
+        return [x for x in r.get_json()["items"] if x["channel"] == "callback"]
+
+    made = wait_for(from_callbacks, 15, what="the new ticket")
+    assert made[0]["description"] == "Balcony light out" and made[0]["duplicate_of"]["id"] == t["id"]
+    origin = wait_for(
+        lambda: (x := desk.get(t["id"])) and "new_issue_unreadable" in timeline_types(x) and x,
+        15,
+        what="noted",
+    )
+    assert "new_issue_opened" in timeline_types(origin)

@@ -374,3 +374,29 @@ def test_the_timeline_is_append_only(stack, desk):
         with pytest.raises(RuntimeError, match="append-only"):
             s.flush()
     assert desk.get(t["id"])["timeline"][0]["note"] == ""
+
+
+def test_a_retried_creation_with_the_same_idempotency_key_takes_one_ticket(desk):
+    headers = {**desk.agent(), "Idempotency-Key": "desk-call-42"}
+    body = {
+        "kind": "repair",
+        "category": "security",
+        "channel": "phone",
+        "description": "Door entry phone dead",
+        "location": {"unit": "1-102"},
+        "reporter": {"name": "Li", "phone": "13812345678"},
+    }
+    first = desk.http.post(desk.url("tickets"), json=body, headers=headers)
+    again = desk.http.post(desk.url("tickets"), json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.get_json()["number"] == again.get_json()["number"]
+    assert desk.counts()[0] == 1 and len(desk.outbox("ticket.opened")) == 1
+
+
+def test_a_ticket_of_another_estate_is_not_found_here(stack, desk):
+    other = Desk(stack)
+    theirs = other.open()
+    headers = auth("agent", group=desk.group, estates=["*"])
+    assert desk.http.get(desk.url("tickets", theirs["id"]), headers=headers).status_code == 404
+    r = desk.http.get(other.url("tickets", theirs["id"]), headers=desk.agent())
+    assert r.status_code == 404 and r.mimetype == "application/problem+json"

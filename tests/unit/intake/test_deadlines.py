@@ -4,6 +4,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.intake.domain import breached, compute_deadlines, mask_phone
 from shared.workdays import calendar
@@ -131,3 +133,19 @@ def test_a_deadline_is_breached_when_met_late_or_not_met_in_time(met, now, expec
 def test_phones_are_masked_in_the_middle():
     assert mask_phone("13812345678") == "138****5678"
     assert mask_phone(None) is None
+
+
+@given(
+    opened=st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2026, 12, 31)),
+    channel=st.sampled_from(["phone", "visit", "letter", "email", "online", "inspection", "callback"]),
+    urgent=st.booleans(),
+)
+def test_every_complaint_deadline_lies_ahead_in_order_and_ends_a_working_day(opened, channel, urgent):
+    opened = opened.replace(tzinfo=ZoneInfo(SH))
+    d = deadlines(channel=channel, urgent=urgent, opened_at=opened)
+    assert opened <= d.first_reply_due <= d.resolve_due
+    if d.written_answer_due:
+        assert d.first_reply_due <= d.written_answer_due <= d.resolve_due
+    if not urgent:
+        assert CN.is_workday(d.resolve_due.date()) and d.resolve_due.time().hour == 23
+        assert d.resolve_due.date() > opened.date()
