@@ -117,6 +117,10 @@ def _parse_csv(text: str, schema, columns: set[str]) -> tuple[list[tuple[int, di
     A unit code repeated within the file is an error.
     """
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        reader.fieldnames  # noqa: B018 - reads the header line, which may itself be unreadable
+    except csv.Error as exc:
+        raise Problem(422, "The CSV cannot be read.", errors={"file": [str(exc)]}) from None
     required = {name for name, f in schema.fields.items() if f.required}
     if not reader.fieldnames or not required <= set(reader.fieldnames):
         raise Problem(
@@ -128,6 +132,15 @@ def _parse_csv(text: str, schema, columns: set[str]) -> tuple[list[tuple[int, di
     if unknown:
         raise Problem(422, "Unknown CSV columns.", errors={"line 1": [f"Unknown columns: {sorted(unknown)}"]})
     key = "code" if "code" in columns else None
+    try:
+        return _read_lines(reader, schema, key)
+    except csv.Error as exc:
+        raise Problem(422, "The CSV cannot be read.", errors={"file": [str(exc)]}) from None
+
+
+def _read_lines(
+    reader: csv.DictReader, schema, key: str | None
+) -> tuple[list[tuple[int, dict]], dict[str, list]]:
     rows, errors, seen = [], {}, {}
     for number, raw in enumerate(reader, start=2):
         if number > MAX_IMPORT_LINES + 1:

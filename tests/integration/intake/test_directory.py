@@ -141,3 +141,21 @@ def test_residents_import_from_csv_all_or_nothing_and_each_is_announced(desk):
     )
     assert r.status_code == 201 and r.get_json()["imported"] == 2
     assert sorted(e["data"]["unit"] for e in desk.outbox("resident.moved_in")) == ["E-1", "E-2"]
+
+
+@pytest.mark.parametrize("body", [b"code\nA-1\x00\n", b"co\x00de\nA-1\n", b"\xff\xfe\x00garbage", b""])
+def test_an_unreadable_csv_is_a_problem_not_a_crash(desk, body):
+    r = desk.http.post(
+        desk.url("units", "import"), data=body, headers={**desk.agent(), "Content-Type": "text/csv"}
+    )
+    assert r.status_code == 422 and r.mimetype == "application/problem+json"
+    assert unit_codes(desk) == []
+
+
+def test_a_forged_cursor_is_a_problem_not_a_crash(desk):
+    import base64
+    import json
+
+    cursor = base64.urlsafe_b64encode(json.dumps(["yesterday", "x"]).encode()).decode().rstrip("=")
+    r = desk.http.get(desk.url("tickets"), query_string={"cursor": cursor}, headers=desk.agent())
+    assert r.status_code == 422 and r.mimetype == "application/problem+json"
