@@ -20,7 +20,7 @@ from services.intake.schemas import (
     TicketListArgs,
     TicketSchema,
 )
-from services.intake.tickets import escalate, facts, open_ticket, publish, record, reporter
+from services.intake.tickets import escalate, open_ticket, reply, resolve_at_desk
 from shared.db import utcnow
 from shared.pagination import page_schema, paginate
 from shared.problems import Problem
@@ -174,45 +174,16 @@ class Replies(MethodView):
         ticket = _changeable(_ticket_or_404(ticket_id))
         if ticket.status == "closed":
             raise Problem(409, "The ticket is closed.")
-        now = utcnow()
-        first = ticket.first_reply_at is None
-        written = body["written"] or body["channel"] == "letter"
-        progress = not first and ticket.resolved_at is None
-        if first:
-            ticket.first_reply_at = now
-        if written and ticket.written_answer_at is None:
-            ticket.written_answer_at = now
-        if progress and ticket.progress_notice_at is None:
-            ticket.progress_notice_at = now
-        ticket.updated_at = now
-        on_time = None if ticket.first_reply_due is None else now <= ticket.first_reply_due
-        kind = "first_reply" if first else ("progress_notice" if progress else "reply")
         principal = current_principal()
-        record(
-            session,
-            ticket,
-            "replied",
-            principal.sub,
-            body["message"],
-            reply=kind,
-            channel=body["channel"],
-            written=written,
-            author_name=principal.name,
-        )
-        publish(
+        reply(
             session,
             estate_or_404(estate),
-            "ticket.replied",
-            {
-                "ticket_id": ticket.id,
-                "number": ticket.number,
-                "first": first,
-                "channel": body["channel"],
-                "written": written,
-                "replied_at": now,
-                "on_time": on_time if first else None,
-                "progress": progress,
-            },
+            ticket,
+            message=body["message"],
+            channel=body["channel"],
+            written=body["written"],
+            actor=principal.sub,
+            actor_name=principal.name,
         )
         return present(ticket, estate), 201
 
@@ -256,31 +227,7 @@ class Resolution(MethodView):
         refusal = domain.resolution_allowed(ticket.kind, body["outcome"], ticket.status, has_orders)
         if refusal:
             raise Problem(409, refusal)
-        now = utcnow()
-        ticket.status = "resolved"
-        ticket.desk_outcome = body["outcome"]
-        ticket.resolved_at = now
-        ticket.first_reply_at = ticket.first_reply_at or now
-        ticket.updated_at = now
-        record(
-            session,
-            ticket,
-            "resolved_at_desk",
-            current_principal().sub,
-            body["note"],
-            outcome=body["outcome"],
-        )
-        publish(
-            session,
-            estate_or_404(estate),
-            "ticket.resolved_at_desk",
-            {
-                **facts(ticket),
-                "number": ticket.number,
-                "outcome": body["outcome"],
-                "note": body["note"],
-                "resolved_at": now,
-                "reporter": reporter(ticket),
-            },
+        resolve_at_desk(
+            session, estate_or_404(estate), ticket, body["outcome"], body["note"], current_principal().sub
         )
         return present(ticket, estate), 201

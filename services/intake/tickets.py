@@ -275,3 +275,88 @@ def age_complaints(session: Session, estate: Estate, now: datetime) -> list[str]
             )
             aged.append(ticket.number)
     return aged
+
+
+def reply(
+    session: Session,
+    estate: Estate,
+    ticket: Ticket,
+    *,
+    message: str,
+    channel: str,
+    written: bool,
+    actor: str,
+    actor_name: str | None,
+) -> None:
+    """Answer the reporter: the first reply, a written answer, or a progress notice (进度告知)."""
+    now = utcnow()
+    first = ticket.first_reply_at is None
+    written = written or channel == "letter"
+    progress = not first and ticket.resolved_at is None
+    if first:
+        ticket.first_reply_at = now
+    if written and ticket.written_answer_at is None:
+        ticket.written_answer_at = now
+    if progress and ticket.progress_notice_at is None:
+        ticket.progress_notice_at = now
+    ticket.updated_at = now
+    kind = "first_reply" if first else ("progress_notice" if progress else "reply")
+    record(
+        session,
+        ticket,
+        "replied",
+        actor,
+        message,
+        reply=kind,
+        channel=channel,
+        written=written,
+        author_name=actor_name,
+    )
+    on_time = None
+    if first and ticket.first_reply_due is not None:
+        on_time = now <= ticket.first_reply_due
+    publish(
+        session,
+        estate,
+        "ticket.replied",
+        {
+            "ticket_id": ticket.id,
+            "number": ticket.number,
+            "first": first,
+            "channel": channel,
+            "written": written,
+            "replied_at": now,
+            "on_time": on_time,
+            "progress": progress,
+        },
+    )
+
+
+def resolve_at_desk(
+    session: Session, estate: Estate, ticket: Ticket, outcome: str, note: str, actor: str
+) -> None:
+    """Answered at once, unfounded (explained) or out of scope (told where to go): resolved at the desk.
+
+    The resident has had an answer, so this also counts as the first reply; callback decides
+    whether to call back (then the ticket closes from its events).
+    """
+    now = utcnow()
+    ticket.status = "resolved"
+    ticket.desk_outcome = outcome
+    ticket.resolved_at = now
+    ticket.first_reply_at = ticket.first_reply_at or now
+    ticket.updated_at = now
+    record(session, ticket, "resolved_at_desk", actor, note, outcome=outcome)
+    publish(
+        session,
+        estate,
+        "ticket.resolved_at_desk",
+        {
+            **facts(ticket),
+            "number": ticket.number,
+            "outcome": outcome,
+            "note": note,
+            "resolved_at": now,
+            "reporter": reporter(ticket),
+        },
+    )

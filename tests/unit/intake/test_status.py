@@ -128,3 +128,27 @@ def test_desk_resolution_rules():
     assert resolution_allowed("complaint", "answered", "open", False)
     assert resolution_allowed("repair", "out_of_scope", "open", False)
     assert resolution_allowed("complaint", "unfounded", "dispatched", True)
+
+
+STEPS = [
+    ("a", "assigned"),
+    ("a", "accepted"),
+    ("a", "on_site"),
+    ("a", "completed"),
+    ("b", "assigned"),
+    ("b", "completed"),
+]
+
+
+@given(st.lists(st.sampled_from(STEPS), min_size=1, max_size=20))
+def test_replaying_any_events_again_in_any_order_changes_nothing(events):
+    once = apply_all(events)
+    twice = apply_all(
+        list(reversed(events)) + events, TicketProgress.from_dict(once.status, 0, once.to_dict())
+    )
+    assert twice.status == once.status and twice.work_orders == once.work_orders
+
+
+@given(st.permutations(STEPS))
+def test_the_final_status_does_not_depend_on_the_order(events):
+    assert apply_all(events).status == "resolved"
