@@ -110,6 +110,7 @@ class TicketOpened(_TicketFacts):
     first_reply_due = fields.AwareDateTime(allow_none=True, load_default=None)
     resolve_due = fields.AwareDateTime(allow_none=True, load_default=None)
     duplicate_of = fields.Str(allow_none=True, load_default=None)
+    written_answer_due = fields.AwareDateTime(allow_none=True, load_default=None)  # written complaints
 
 
 class TicketReplied(_Data):
@@ -120,6 +121,7 @@ class TicketReplied(_Data):
     written = fields.Bool(load_default=False)
     replied_at = fields.AwareDateTime(required=True)
     on_time = fields.Bool(allow_none=True, load_default=None)
+    progress = fields.Bool(load_default=False)  # a progress notice (进度告知) on an unresolved complaint
 
 
 class TicketEscalated(_Data):
@@ -129,6 +131,7 @@ class TicketEscalated(_Data):
     previous_severity = fields.Str(allow_none=True, load_default=None)
     reason = fields.Str(load_default="")
     automatic = fields.Bool(load_default=False)  # aged into major after a month unresolved
+    escalated_to = fields.Str(allow_none=True, load_default=None)  # "manager" for a major complaint
 
 
 class TicketResolvedAtDesk(_TicketFacts):

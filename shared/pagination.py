@@ -49,10 +49,15 @@ def paginate(session: Session, stmt: Select, keys: list, limit: int, cursor: str
     """Keyset pagination over `keys` (columns that together are unique, e.g. created_at, id)."""
     if cursor:
         values = _decode(cursor, len(keys))
-        values = [
-            datetime.fromisoformat(v) if getattr(k.type, "python_type", None) is datetime else v
-            for k, v in zip(keys, values, strict=True)
-        ]
+        try:
+            values = [
+                datetime.fromisoformat(v) if getattr(k.type, "python_type", None) is datetime else v
+                for k, v in zip(keys, values, strict=True)
+            ]
+        except (TypeError, ValueError):
+            raise Problem(
+                422, "The cursor is not valid.", errors={"cursor": ["Not a valid cursor."]}
+            ) from None
         stmt = stmt.where(_after(keys, values, descending))
     order = [k.desc() if descending else k.asc() for k in keys]
     rows = session.scalars(stmt.order_by(*order).limit(limit + 1)).all()

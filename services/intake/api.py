@@ -6,8 +6,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from services.intake import directory, ticket_api
+from services.intake.domain import deadline_settings
 from services.intake.models import Estate, platform
-from services.intake.schemas import EstateCreateSchema, IntakeEstateSchema
+from services.intake.schemas import EstateCreateSchema, EstateSettingsSchema, IntakeEstateSchema
 from shared import bus, tenancy
 from shared.estates import EstateListSchema
 from shared.events import new_event
@@ -75,4 +77,29 @@ class OneEstate(MethodView):
         return row
 
 
-BLUEPRINTS = [estates]
+@estates.route("/<estate>/settings")
+class EstateSettings(MethodView):
+    @estates.response(200, EstateSettingsSchema)
+    def get(self, estate):
+        """The estate's deadline settings (DOMAIN.md presets where not set)."""
+        return {"deadlines": deadline_settings(_estate(estate).settings.get("deadlines"))}
+
+    @roles_required("supervisor", "manager", "admin")
+    @estates.arguments(EstateSettingsSchema)
+    @estates.response(200, EstateSettingsSchema)
+    def put(self, body, estate):
+        """Change the estate's deadline targets; tickets taken from now on use them."""
+        row = _estate(estate)
+        merged = {**deadline_settings(row.settings.get("deadlines")), **body["deadlines"]}
+        row.settings = {**(row.settings or {}), "deadlines": merged}
+        return {"deadlines": merged}
+
+
+def _estate(estate_id: str) -> Estate:
+    row = current_session().get(Estate, estate_id)
+    if row is None:
+        raise Problem(404, f"Estate {estate_id!r} was not found.")
+    return row
+
+
+BLUEPRINTS = [estates, directory.units, directory.residents, ticket_api.tickets]
