@@ -74,7 +74,7 @@ class Processes:
             log.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def processes(postgres_server, rabbitmq_url, redis_url, tmp_path_factory):
     database_url, drop = servers.fresh_database(postgres_server)
     env = {
