@@ -1,10 +1,263 @@
-"""Callback's HTTP API."""
+"""Callback's HTTP API: policies, the callback work queue, attempts, corrections, weather. Thin."""
 
 from __future__ import annotations
 
-from services.callback.models import Estate
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import and_, or_, select
+
+from services.callback import service
+from services.callback.domain import CallbackStateError
+from services.callback.models import Callback, Correction, Estate, WeatherEvent
+from services.callback.policy import ASSIGNEE_ROLES, PRESETS, PolicyError, compose, validate_rule
+from services.callback.schemas import (
+    AttemptSchema,
+    CallbackQuerySchema,
+    CallbackSchema,
+    CorrectionOutSchema,
+    CorrectionSchema,
+    GroupPolicyPutSchema,
+    GroupPolicyResultSchema,
+    PolicyPutSchema,
+    PolicySchema,
+    WeatherEventSchema,
+    WeatherResultSchema,
+)
+from shared.db import utcnow
 from shared.estates import estates_blueprint
+from shared.pagination import page_schema, paginate
+from shared.problems import Problem
+from shared.web import current_principal, current_session, roles_required
+
+blp = Blueprint(
+    "callbacks",
+    __name__,
+    url_prefix="/callback/v1",
+    description="Callback (回访) policies, the callback work queue and its outcomes.",
+)
+POLICY_EDITORS = ("supervisor", "manager", "admin")
+CALLERS = ("agent", "supervisor", "manager", "admin", "technician")
+# Which callbacks each role's queue shows (an engineering supervisor is a senior technician).
+VISIBLE = {
+    "agent": {"agent"},
+    "technician": {"engineering_supervisor"},
+    "supervisor": {"agent", "supervisor", "engineering_supervisor"},
+    "manager": set(ASSIGNEE_ROLES),
+    "admin": set(ASSIGNEE_ROLES),
+    "head_office": set(ASSIGNEE_ROLES),
+}
+
+
+def _estate(estate_id: str) -> Estate:
+    row = current_session().get(Estate, estate_id)
+    if row is None:
+        raise Problem(404, f"Estate {estate_id!r} was not found.")
+    return row
+
+
+def _policy_body(doc: service.PolicyDoc) -> dict:
+    return {
+        "version": doc.version,
+        "preset": doc.preset,
+        "overrides": doc.overrides,
+        "rules": doc.rules,
+        "retries": doc.retries,
+        "created_at": doc.created_at,
+        "presets": {name: p["title"] for name, p in PRESETS.items()},
+    }
+
+
+def _check_rules(preset: str, overrides: list) -> None:
+    errors: dict = {}
+    for i, rule in enumerate(overrides):
+        try:
+            validate_rule(rule)
+        except PolicyError as exc:
+            errors[str(i)] = exc.errors
+    if errors:
+        raise Problem(422, "A rule has an impossible window.", errors={"rules": errors})
+    compose(preset, overrides)
+
+
+@blp.route("/estates/<estate>/policy")
+class EstatePolicy(MethodView):
+    @blp.response(200, PolicySchema)
+    def get(self, estate):
+        """The estate's callback policy (回访规定): its version and effective rules."""
+        return _policy_body(service.current_policy(current_session(), _estate(estate).estate_id))
+
+    @roles_required(*POLICY_EDITORS)
+    @blp.arguments(PolicyPutSchema)
+    @blp.response(200, PolicySchema)
+    def put(self, body, estate):
+        """Choose a preset and override it rule by rule; each change is a new version."""
+        _check_rules(body["preset"], body["rules"])
+        doc = service.save_policy(
+            current_session(),
+            _estate(estate).estate_id,
+            preset=body["preset"],
+            overrides=body["rules"],
+            retries=body["retries"],
+            by=current_principal().sub,
+        )
+        return _policy_body(doc)
+
+
+@blp.route("/groups/<group>/policy")
+class GroupPolicy(MethodView):
+    @roles_required("admin")
+    @blp.arguments(GroupPolicyPutSchema)
+    @blp.response(200, GroupPolicyResultSchema)
+    def put(self, body, group):
+        """Apply a preset to every estate of the group the caller may manage; estates keep their overrides."""
+        session = current_session()
+        result = []
+        for estate in session.scalars(select(Estate).order_by(Estate.estate_id)).all():
+            current = service.current_policy(session, estate.estate_id)
+            doc = service.save_policy(
+                session,
+                estate.estate_id,
+                preset=body["preset"],
+                overrides=current.overrides,
+                retries=current.retries,
+                by=current_principal().sub,
+            )
+            result.append({"estate": estate.estate_id, "version": doc.version})
+        return {"preset": body["preset"], "estates": result}
+
+
+@blp.route("/estates/<estate>/callbacks")
+class Callbacks(MethodView):
+    @blp.arguments(CallbackQuerySchema, location="query")
+    @blp.response(200, page_schema(CallbackSchema))
+    def get(self, args, estate):
+        """The callback work queue for the caller's roles, by deadline (due, overdue, upcoming…)."""
+        now = utcnow()
+        visible = set().union(*(VISIBLE.get(r, set()) for r in current_principal().roles))
+        stmt = select(Callback).where(Callback.assignee_role.in_(sorted(visible)))
+        status = args["status"]
+        if status == "open":
+            stmt = stmt.where(Callback.status.in_(("waiting", "scheduled")))
+        elif status == "due":
+            stmt = stmt.where(
+                Callback.status == "scheduled", Callback.due_from <= now, Callback.due_by >= now
+            )
+        elif status == "overdue":
+            stmt = stmt.where(Callback.status == "scheduled", Callback.due_by < now)
+        elif status == "upcoming":
+            stmt = stmt.where(
+                or_(
+                    Callback.status == "waiting",
+                    and_(Callback.status == "scheduled", Callback.due_from > now),
+                )
+            )
+        else:
+            stmt = stmt.where(Callback.status == status)
+        if args["rule"]:
+            stmt = stmt.where(Callback.rule == args["rule"])
+        if args["assignee_role"]:
+            stmt = stmt.where(Callback.assignee_role == args["assignee_role"])
+        if args["due_before"]:
+            stmt = stmt.where(Callback.deadline < args["due_before"])
+        return paginate(
+            current_session(),
+            stmt,
+            keys=[Callback.deadline, Callback.id],
+            limit=args["limit"],
+            cursor=args["cursor"],
+            descending=False,
+        )
+
+
+def _callback(callback_id: str) -> Callback:
+    cb = current_session().get(Callback, callback_id)
+    if cb is None:
+        raise Problem(404, f"Callback {callback_id!r} was not found.")
+    cb.corrections = (
+        current_session()
+        .scalars(select(Correction).where(Correction.callback_id == cb.id).order_by(Correction.created_at))
+        .all()
+    )
+    return cb
+
+
+@blp.route("/estates/<estate>/callbacks/<callback_id>")
+class OneCallback(MethodView):
+    @blp.response(200, CallbackSchema)
+    def get(self, estate, callback_id):
+        return _callback(callback_id)
+
+
+@blp.route("/estates/<estate>/callbacks/<callback_id>/attempts")
+class Attempts(MethodView):
+    @roles_required(*CALLERS)
+    @blp.arguments(AttemptSchema)
+    @blp.response(201, CallbackSchema)
+    def post(self, body, estate, callback_id):
+        """Record a callback attempt: reached (with the resident's ratings) or not (retried, then failed)."""
+        cb = _callback(callback_id)
+        try:
+            service.record_attempt(
+                current_session(), _estate(estate), cb, body, utcnow(), current_principal().sub
+            )
+        except CallbackStateError as exc:
+            raise Problem(409, str(exc)) from None
+        return cb
+
+
+@blp.route("/estates/<estate>/callbacks/<callback_id>/corrections")
+class Corrections(MethodView):
+    @roles_required("supervisor", "manager", "admin")
+    @blp.arguments(CorrectionSchema)
+    @blp.response(201, CorrectionOutSchema)
+    def post(self, body, estate, callback_id):
+        """Correct a completed record: a new entry referencing it; the original is never altered."""
+        cb = _callback(callback_id)
+        if cb.status != "completed":
+            raise Problem(409, f"Only a completed callback can be corrected; this one is {cb.status}.")
+        changes = {k: v for k, v in body.items() if k != "reason" and v is not None}
+        if not changes:
+            raise Problem(422, "Nothing to correct.", errors={"_schema": ["Give a corrected field."]})
+        row = Correction(
+            estate_id=cb.estate_id,
+            callback_id=cb.id,
+            changes=changes,
+            reason=body["reason"],
+            created_by=current_principal().sub,
+        )
+        current_session().add(row)
+        current_session().flush()
+        return row
+
+
+@blp.route("/estates/<estate>/weather-events")
+class WeatherEvents(MethodView):
+    @roles_required(*CALLERS)
+    @blp.arguments(WeatherEventSchema)
+    @blp.response(201, WeatherResultSchema)
+    def post(self, body, estate):
+        """A heavy rainstorm (暴雨): the leak callbacks waiting for it become due, on site."""
+        session = current_session()
+        est = _estate(estate)
+        if body["occurred_at"] > utcnow():
+            raise Problem(422, "A rainstorm cannot be in the future.", errors={"occurred_at": ["Future."]})
+        released = service.release_waiting(session, est, body["kind"], body["occurred_at"])
+        row = WeatherEvent(
+            estate_id=est.estate_id,
+            kind=body["kind"],
+            occurred_at=body["occurred_at"],
+            released=len(released),
+        )
+        session.add(row)
+        session.flush()
+        return {
+            "id": row.id,
+            "kind": row.kind,
+            "occurred_at": row.occurred_at,
+            "released": len(released),
+            "callbacks": [cb.id for cb in released],
+        }
 
 
 def blueprints() -> list:
-    return [estates_blueprint("callback", Estate)]
+    return [estates_blueprint("callback", Estate), blp]
