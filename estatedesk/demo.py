@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 import requests
 
+from estatedesk import demo_callback
+
 DEMO_GROUP = "evergreen"
 DEMO_ESTATES = [
     {"id": "harbour-view", "name": "Harbour View Gardens 海景花园", "code": "HV", "region": "South"},
@@ -78,7 +80,7 @@ def seed_estates(client: DemoClient) -> None:
     client.progress("  every service knows the demo estates")
 
 
-STEPS: list[Callable[[DemoClient], None]] = [seed_estates]
+STEPS: list[Callable[[DemoClient], None]] = [seed_estates, demo_callback.seed]
 
 
 def seed(base_url: str, token: str, progress: Callable[[str], None] = print) -> None:

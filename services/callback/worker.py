@@ -17,11 +17,14 @@ from shared.worker import Timer, Worker
 from shared.worker import build_worker as _build
 
 
-def tick(sessions: sessionmaker[Session], now: datetime | None = None) -> None:
+def tick(
+    sessions: sessionmaker[Session], now: datetime | None = None, estates: list[str] | None = None
+) -> None:
     """One pass of the callback clock, estate by estate: overdue callbacks, routine plan, month-end top-up."""
     now = now or utcnow()
-    with sessions() as lookup:
-        estates = lookup.scalars(select(Estate.estate_id).execution_options(all_estates=True)).all()
+    if estates is None:
+        with sessions() as lookup:
+            estates = lookup.scalars(select(Estate.estate_id).execution_options(all_estates=True)).all()
     for estate_id in estates:
         with unit_of_work(sessions, estate=estate_id) as session:
             estate = session.get(Estate, estate_id)

@@ -99,8 +99,8 @@ def test_a_callback_past_its_window_is_announced_overdue_once(stack):
     cb = story.callback_for(data["work_order_id"])
     sessions = stack.apps["callback"].extensions["estatedesk"].sessions
     later = datetime.now(UTC) + timedelta(days=30)
-    tick(sessions, now=later)
-    tick(sessions, now=later + timedelta(hours=1))
+    tick(sessions, now=later, estates=[story.estate])
+    tick(sessions, now=later + timedelta(hours=1), estates=[story.estate])
     overdue = story.emitted("callback.overdue", callback_id=cb["id"])
     assert len(overdue) == 1 and overdue[0]["data"]["due_by"]
     assert story.get(f"{BASE}/{story.estate}/callbacks/{cb['id']}").get_json()["overdue"] is True
