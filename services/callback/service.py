@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.callback import domain
-from services.callback.models import Callback, Decision, Estate, Policy, platform
+from services.callback.models import Callback, Decision, Estate, Policy, TicketFacts, Unit, platform
 from services.callback.policy import (
     DEFAULT_RETRIES,
     Work,
@@ -292,8 +292,6 @@ def create_callback(
 
 
 def _fill_contact(session: Session, cb: Callback) -> None:
-    from services.callback.models import TicketFacts
-
     facts = session.get(TicketFacts, (cb.estate_id, cb.ticket_id))
     if facts is not None and facts.reporter:
         cb.resident_id = facts.reporter.get("resident_id")
@@ -388,8 +386,6 @@ def is_month_end(now: datetime, tz: str, days: int = 3) -> bool:
 
 def plan_routine(session: Session, estate: Estate, now: datetime) -> list[Callback]:
     """This month's routine visits: the units planned for it, minus those visited recently."""
-    from services.callback.models import Unit
-
     month = month_of(now, estate.timezone)
     units = {u.code: u.routine_month for u in session.scalars(select(Unit)).all()}
     recent = session.scalars(
