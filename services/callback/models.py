@@ -93,6 +93,7 @@ class Callback(EstateScoped, Base):
     deadline: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[list] = mapped_column(JSON, default=list)
     outcome: Mapped[dict | None] = mapped_column(JSON)
     follows: Mapped[str | None] = mapped_column(String(36))  # the callback this one follows up

@@ -198,6 +198,7 @@ class CallbackSchema(Schema):
     trigger = fields.Str(allow_none=True)
     overdue = fields.Method("is_overdue")
     next_attempt_at = fields.AwareDateTime(allow_none=True)
+    completed_at = fields.AwareDateTime(allow_none=True)
     attempts = fields.List(fields.Dict())
     outcome = fields.Dict(allow_none=True)
     follows = fields.Str(allow_none=True)

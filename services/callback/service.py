@@ -28,6 +28,8 @@ from shared.events import new_event
 from shared.workdays import calendar, end_of_day, local_date, start_of_day
 
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+# Skips that were never a sampling choice: they do not count as eligible work for the rate.
+UNCALLABLE = ("no_rule", "anonymous", "out_of_scope")
 RECENT_VISIT_DAYS = 90
 
 
@@ -93,6 +95,9 @@ def _ref(cb: Callback) -> dict:
         "rule_version": cb.rule_version,
         "kind": cb.kind,
         "category": cb.category,
+        "target_percent": cb.rule_snapshot.get("target_percent"),
+        "unit": cb.unit,
+        "resident_id": cb.resident_id,
     }
 
 
@@ -145,9 +150,11 @@ def decide(
         return _skip(session, estate, subject, rule, policy.version, month, reason, correlation_id)
     counts = session.execute(
         select(func.count(Decision.id), func.count(Decision.id).filter(Decision.scheduled.is_(True))).where(
-            Decision.rule == rule["id"], Decision.month == month
+            Decision.rule == rule["id"], Decision.month == month, Decision.reason.not_in(UNCALLABLE)
         )
     ).one()
+    # Two workers deciding for the same rule at once may both read the same counts and under-sample
+    # by one; the month-end top-up repairs that. Duplicates of one key are stopped by its unique index.
     verdict = domain.decide(
         eligible_before=counts[0],
         scheduled_before=counts[1],
@@ -209,6 +216,9 @@ def _skip(session, estate, subject, rule, version, month, reason, correlation_id
             "rule_version": version,
             "kind": subject.work.kind or None,
             "category": subject.work.category or None,
+            "target_percent": rule["target_percent"] if rule else None,
+            "unit": subject.unit,
+            "resident_id": subject.resident_id,
             "reason": reason,
         },
         correlation_id,
@@ -273,22 +283,26 @@ def create_callback(
         _fill_contact(session, cb)
     session.add(cb)
     session.flush()
+    _announce(session, estate, cb)
+    return cb
+
+
+def _announce(session: Session, estate: Estate, cb: Callback) -> None:
     _emit(
         session,
         estate,
         "callback.scheduled",
         {
             **_ref(cb),
-            "due_from": due_from,
-            "due_by": due_by,
+            "due_from": cb.due_from,
+            "due_by": cb.due_by,
             "assignee_role": cb.assignee_role,
             "method": cb.method,
-            "mandatory": mandatory,
-            "reason": reason,
+            "mandatory": cb.mandatory,
+            "reason": cb.reason,
         },
-        correlation_id,
+        cb.correlation_id,
     )
-    return cb
 
 
 def _fill_contact(session: Session, cb: Callback) -> None:
@@ -314,6 +328,8 @@ def release_waiting(session: Session, estate: Estate, trigger: str, occurred_at:
         cb.due_from, cb.due_by = callback_window(window, occurred_at, estate.timezone, cal)
         cb.deadline = cb.due_by
         cb.status = "scheduled"
+        # The same callback announced again, now with its window (it was announced with none).
+        _announce(session, estate, cb)
     return list(waiting)
 
 
@@ -340,7 +356,9 @@ def top_up(session: Session, estate: Estate, month: str, now: datetime) -> list[
         if rule is None:
             continue
         eligible = session.scalar(
-            select(func.count(Decision.id)).where(Decision.rule == rule_id, Decision.month == month)
+            select(func.count(Decision.id)).where(
+                Decision.rule == rule_id, Decision.month == month, Decision.reason.not_in(UNCALLABLE)
+            )
         )
         counted = session.scalar(
             select(func.count(Callback.id)).where(
@@ -355,7 +373,7 @@ def top_up(session: Session, estate: Estate, month: str, now: datetime) -> list[
             continue
         candidates = session.scalars(
             select(Decision)
-            .where(Decision.rule == rule_id, Decision.month == month, Decision.scheduled.is_(False))
+            .where(Decision.rule == rule_id, Decision.month == month, Decision.reason == "not_sampled")
             .order_by(Decision.slip_satisfied.desc(), Decision.created_at, Decision.id)
             .limit(need)
         ).all()
@@ -392,7 +410,8 @@ def plan_routine(session: Session, estate: Estate, now: datetime) -> list[Callba
         select(Callback.unit).where(
             Callback.status == "completed",
             Callback.unit.is_not(None),
-            Callback.updated_at >= now - timedelta(days=RECENT_VISIT_DAYS),
+            Callback.completed_at >= now - timedelta(days=RECENT_VISIT_DAYS),
+            Callback.completed_at <= now,
         )
     ).all()
     planned = domain.routine_plan(units, int(month[5:]), recent)
@@ -437,6 +456,7 @@ def record_attempt(session: Session, estate: Estate, cb: Callback, body: dict, n
         )
     if result.completed:
         cb.outcome = result.outcome
+        cb.completed_at = now
         out = result.outcome
         _emit(
             session,

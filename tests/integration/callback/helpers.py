@@ -96,7 +96,11 @@ class Story:
     def outbox(self, type_=None):
         sessions = self.stack.apps["callback"].extensions["estatedesk"].sessions
         with sessions() as s:
-            rows = s.scalars(select(platform.Outbox).where(platform.Outbox.estate_id == self.estate)).all()
+            rows = s.scalars(
+                select(platform.Outbox)
+                .where(platform.Outbox.estate_id == self.estate)
+                .order_by(platform.Outbox.id)
+            ).all()
         events = [(json.loads(r.payload), r.sent_at) for r in rows]
         return [(e, sent) for e, sent in events if type_ is None or e["type"] == type_]
 

@@ -72,6 +72,10 @@ def test_a_leak_repair_waits_for_the_next_heavy_rainstorm_then_is_due_on_site(st
     assert r.get_json()["callbacks"] == [waiting["id"]]
     due = story.get(f"{BASE}/{story.estate}/callbacks/{waiting['id']}").get_json()
     assert due["status"] == "scheduled" and due["due_from"] is not None
+    announced = story.emitted("callback.scheduled", callback_id=waiting["id"])
+    assert [e["data"]["due_by"] is not None for e in announced] == [False, True]
+    again = story.post(f"{BASE}/{story.estate}/weather-events", {"kind": "heavy_rain", "occurred_at": rain})
+    assert again.status_code == 201 and again.get_json()["released"] == 0
     assert any(c["id"] == waiting["id"] for c in story.callbacks(status="due"))
 
 

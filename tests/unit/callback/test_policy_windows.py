@@ -4,6 +4,8 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.callback.policy import (
     DEFAULT_RULES,
@@ -190,3 +192,22 @@ def test_impossible_windows_are_refused(window):
 def test_an_unknown_preset_is_refused():
     with pytest.raises(PolicyError):
         compose("nonsense", [])
+
+
+# --- properties over every day of three years ----------------------------------------------------
+@given(st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 12, 31)), st.integers(0, 23))
+def test_a_next_day_repair_callback_falls_on_the_first_working_day_after_the_work(day, hour):
+    done = datetime(day.year, day.month, day.day, hour, tzinfo=ZoneInfo(SH))
+    opens, closes = window_of("repair", done)
+    due = local(opens).date()
+    assert due == local(closes).date() and due > day and CN.is_workday(due)
+    assert CN.workdays_between(day, due) == 1
+
+
+@given(st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 12, 31)))
+def test_a_complaint_window_holds_exactly_three_working_days_after_the_handling_day(day):
+    done = datetime(day.year, day.month, day.day, 11, tzinfo=ZoneInfo(SH))
+    opens, closes = window_of("complaint", done)
+    assert opens == done
+    end = local(closes).date()
+    assert CN.is_workday(end) and CN.workdays_between(day, end) == 3

@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("deadline", shared.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("next_attempt_at", shared.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("overdue_at", shared.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("completed_at", shared.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.JSON(), nullable=False),
         sa.Column("outcome", sa.JSON(), nullable=True),
         sa.Column("follows", sa.String(length=36), nullable=True),
