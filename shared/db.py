@@ -44,6 +44,11 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    @property
+    def python_type(self):
+        # TypeDecorator reports `object`; cursor pagination needs to know these keys are datetimes.
+        return datetime
+
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
