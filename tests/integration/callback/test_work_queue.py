@@ -46,8 +46,19 @@ def test_each_role_sees_the_callbacks_it_must_make(stack):
     assert rules("manager") == ["complaint", "complaint_major", "rework"]
     assert rules("supervisor") == ["complaint", "rework"]
     assert rules("technician") == ["rework"]
-    assert rules("agent") == []
+    assert rules("agent") == ["complaint"]
     r = story.stack.client("callback").put(
         f"/callback/v1/groups/{story.group}/policy", json={"preset": "months-30"}, headers=story.headers()
     )
     assert r.status_code == 403
+
+
+def test_an_unreachable_resident_leaves_the_due_list_until_the_next_try(stack):
+    story = Story(stack)
+    _, complaint = story.complete_work_order(kind="complaint", category="noise", severity="minor")
+    cb = story.callback_for(complaint["work_order_id"])
+    assert [c["id"] for c in story.callbacks("agent", status="due")] == [cb["id"]]
+    r = story.attempt(cb["id"], {"method": "phone", "reached": False})
+    assert r.status_code == 201 and r.get_json()["next_attempt_at"] is not None
+    assert story.callbacks("agent", status="due") == []
+    assert [c["id"] for c in story.callbacks("agent", status="open")] == [cb["id"]]
