@@ -19,6 +19,7 @@ from services.callback.schemas import (
     GroupPolicyPutSchema,
     GroupPolicyResultSchema,
     PolicyPutSchema,
+    PolicyQuerySchema,
     PolicySchema,
     WeatherEventSchema,
     WeatherResultSchema,
@@ -81,10 +82,17 @@ def _check_rules(preset: str, overrides: list) -> None:
 
 @blp.route("/estates/<estate>/policy")
 class EstatePolicy(MethodView):
+    @blp.arguments(PolicyQuerySchema, location="query")
     @blp.response(200, PolicySchema)
-    def get(self, estate):
-        """The estate's callback policy (回访规定): its version and effective rules."""
-        return _policy_body(service.current_policy(current_session(), _estate(estate).estate_id))
+    def get(self, args, estate):
+        """The estate's callback policy (回访规定) and its rules; `?version=` reads an older one."""
+        estate_id = _estate(estate).estate_id
+        if args["version"] is None:
+            return _policy_body(service.current_policy(current_session(), estate_id))
+        doc = service.policy_version(current_session(), estate_id, args["version"])
+        if doc is None:
+            raise Problem(404, f"Policy version {args['version']} was not found.")
+        return _policy_body(doc)
 
     @roles_required(*POLICY_EDITORS)
     @blp.arguments(PolicyPutSchema)

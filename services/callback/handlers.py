@@ -6,7 +6,7 @@ desk resolution, per resident moving in), so a repeat finds the decision already
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -75,7 +75,8 @@ def on_resolved_at_desk(session: Session, event: Event) -> None:
     estate = _estate(session, event)
     resolved_at: datetime = data["resolved_at"]
     subject = service.Subject(
-        key=f"desk:{data['ticket_id']}:{resolved_at.isoformat()}",
+        # UTC, so a redelivery spelled with another offset is still the same resolution
+        key=f"desk:{data['ticket_id']}:{resolved_at.astimezone(UTC).isoformat()}",
         work=_work(data),
         done_at=resolved_at,
         ticket_id=data["ticket_id"],

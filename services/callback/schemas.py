@@ -69,6 +69,10 @@ class PolicyPutSchema(StrictSchema):
             raise ValidationError("Each rule id may appear once.", "rules")
 
 
+class PolicyQuerySchema(StrictSchema):
+    version = fields.Int(load_default=None, validate=validate.Range(min=1))
+
+
 class GroupPolicyPutSchema(StrictSchema):
     preset = fields.Str(required=True, validate=validate.OneOf(sorted(PRESETS)))
 

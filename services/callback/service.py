@@ -44,13 +44,27 @@ class PolicyDoc:
 
 
 def current_policy(session: Session, estate_id: str) -> PolicyDoc:
-    """The estate's latest policy version; version 1 is the default preset until someone changes it."""
+    """The estate's latest policy; version 1 is the default preset until someone changes it."""
     row = session.scalar(
         select(Policy).where(Policy.estate_id == estate_id).order_by(Policy.version.desc()).limit(1)
     )
-    if row is None:
-        return PolicyDoc(1, "default", [], compose_rules("default", []), dict(DEFAULT_RETRIES))
+    return _doc(row) if row is not None else _default_doc()
+
+
+def policy_version(session: Session, estate_id: str, version: int) -> PolicyDoc | None:
+    """One earlier version, as the callbacks scheduled under it saw it; None if there is no such version."""
+    row = session.scalar(select(Policy).where(Policy.estate_id == estate_id, Policy.version == version))
+    if row is not None:
+        return _doc(row)
+    return _default_doc() if version == 1 else None
+
+
+def _doc(row: Policy) -> PolicyDoc:
     return PolicyDoc(row.version, row.preset, row.overrides, row.rules, row.retries, row.created_at)
+
+
+def _default_doc() -> PolicyDoc:
+    return PolicyDoc(1, "default", [], compose_rules("default", []), dict(DEFAULT_RETRIES))
 
 
 def save_policy(

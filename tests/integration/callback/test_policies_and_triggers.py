@@ -23,6 +23,10 @@ def test_the_default_policy_then_a_preset_with_an_override_as_a_new_version(stac
     rules = {r["id"]: r for r in updated["rules"]}
     assert rules["repair"]["target_percent"] == 90 and rules["community"]["target_percent"] == 10
     assert story.get(url).get_json()["version"] == 2
+    old = story.get(url, version=1).get_json()
+    assert old["version"] == 1 and old["preset"] == "default"
+    assert story.get(url, version=3).status_code == 404
+    assert story.get(url, version="x").status_code == 422
 
 
 def test_a_callback_keeps_the_rule_version_it_was_scheduled_under(stack):
