@@ -336,3 +336,20 @@ def month_window(month: str, tz: str) -> tuple[datetime, datetime]:
 
 def month_of(moment: datetime, tz: str) -> str:
     return local_date(moment, tz).strftime("%Y-%m")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    status: str  # "scheduled", or "waiting" for a trigger
+    trigger: str | None
+    due_from: datetime | None
+    due_by: datetime | None
+
+
+def schedule_for(window: dict, start: datetime, tz: str, cal: WorkCalendar) -> Schedule:
+    """How a new callback starts out: due in its window, or waiting (no dates yet) for its trigger."""
+    if window["type"] == "trigger":
+        return Schedule("waiting", window["trigger"], None, None)
+    if window["type"] == "month":
+        return Schedule("scheduled", None, *month_window(month_of(start, tz), tz))
+    return Schedule("scheduled", None, *callback_window(window, start, tz, cal))

@@ -20,6 +20,7 @@ from services.callback.policy import (
     callback_window,
     month_of,
     month_window,
+    schedule_for,
     select_rule,
 )
 from services.callback.policy import compose as compose_rules
@@ -256,16 +257,12 @@ def create_callback(
     window: tuple[datetime, datetime] | None = None,
 ) -> Callback:
     """Create the callback with its window (or waiting for its trigger) and announce it."""
-    tz, spec = estate.timezone, rule["window"]
-    status, trigger = "scheduled", None
+    tz = estate.timezone
     if window is not None:
-        due_from, due_by = window
-    elif spec["type"] == "trigger":
-        status, trigger, due_from, due_by = "waiting", spec["trigger"], None, None
-    elif spec["type"] == "month":
-        due_from, due_by = month_window(month_of(start, tz), tz)
+        status, trigger, (due_from, due_by) = "scheduled", None, window
     else:
-        due_from, due_by = callback_window(spec, start, tz, calendar(estate.calendar))
+        plan = schedule_for(rule["window"], start, tz, calendar(estate.calendar))
+        status, trigger, due_from, due_by = plan.status, plan.trigger, plan.due_from, plan.due_by
     cb = Callback(
         estate_id=estate.estate_id,
         key=key or subject.key,

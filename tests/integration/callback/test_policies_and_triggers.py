@@ -67,9 +67,12 @@ def test_a_leak_repair_waits_for_the_next_heavy_rainstorm_then_is_due_on_site(st
     assert waiting["due_from"] is None and waiting["due_by"] is None and waiting["method"] == "visit"
     assert any(c["id"] == waiting["id"] for c in story.callbacks(status="upcoming"))
 
-    rain = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
-    early = story.post(f"{BASE}/{story.estate}/weather-events", {"kind": "heavy_rain", "occurred_at": rain})
-    assert early.status_code == 422  # a storm in the future releases nothing
+    url = f"{BASE}/{story.estate}/weather-events"
+    future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    assert story.post(url, {"kind": "heavy_rain", "occurred_at": future}).status_code == 422
+    before_the_work = (datetime.now(UTC) - timedelta(days=2)).isoformat()
+    r = story.post(url, {"kind": "heavy_rain", "occurred_at": before_the_work})
+    assert r.status_code == 201 and r.get_json()["released"] == 0  # it is the *next* storm that counts
     rain = datetime.now(UTC).isoformat()
     r = story.post(f"{BASE}/{story.estate}/weather-events", {"kind": "heavy_rain", "occurred_at": rain})
     assert r.status_code == 201, r.get_json()

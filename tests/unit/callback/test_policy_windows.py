@@ -15,6 +15,7 @@ from services.callback.policy import (
     callback_window,
     compose,
     find_rule,
+    schedule_for,
     select_rule,
     validate_rule,
 )
@@ -211,3 +212,22 @@ def test_a_complaint_window_holds_exactly_three_working_days_after_the_handling_
     assert opens == done
     end = local(closes).date()
     assert CN.is_workday(end) and CN.workdays_between(day, end) == 3
+
+
+# --- trigger-waiting callbacks -------------------------------------------------------------------
+def test_a_leak_callback_waits_for_heavy_rain_with_no_dates_yet():
+    plan = schedule_for(find_rule(DEFAULT_RULES, "leak")["window"], at(2026, 6, 1), SH, CN)
+    assert plan.status == "waiting" and plan.trigger == "heavy_rain"
+    assert plan.due_from is None and plan.due_by is None
+
+
+def test_other_callbacks_are_scheduled_straight_away():
+    plan = schedule_for(find_rule(DEFAULT_RULES, "repair")["window"], at(2026, 3, 2), SH, CN)
+    assert plan.status == "scheduled" and plan.trigger is None
+    assert local(plan.due_from).date() == date(2026, 3, 3)
+
+
+def test_a_routine_visit_is_due_within_its_plan_month():
+    plan = schedule_for(find_rule(DEFAULT_RULES, "routine")["window"], at(2026, 2, 1, 0), SH, CN)
+    assert local(plan.due_from) == at(2026, 2, 1, 0, 0)
+    assert local(plan.due_by).date() == date(2026, 2, 28)
