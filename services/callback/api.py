@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from services.callback import service
 from services.callback.domain import CallbackStateError
-from services.callback.models import Callback, Correction, Estate, WeatherEvent
-from services.callback.policy import ASSIGNEE_ROLES, PRESETS, PolicyError, compose, validate_rule
+from services.callback.models import Callback, Correction, Estate
+from services.callback.policy import PRESETS, PolicyError, compose, validate_rule, visible_assignees
 from services.callback.schemas import (
     AttemptSchema,
     CallbackQuerySchema,
@@ -38,15 +38,6 @@ blp = Blueprint(
 )
 POLICY_EDITORS = ("supervisor", "manager", "admin")
 CALLERS = ("agent", "supervisor", "manager", "admin", "technician")
-# Which callbacks each role's queue shows (an engineering supervisor is a senior technician).
-VISIBLE = {
-    "agent": {"agent"},
-    "technician": {"engineering_supervisor"},
-    "supervisor": {"agent", "supervisor", "engineering_supervisor"},
-    "manager": set(ASSIGNEE_ROLES),
-    "admin": set(ASSIGNEE_ROLES),
-    "head_office": set(ASSIGNEE_ROLES),
-}
 
 
 def _estate(estate_id: str) -> Estate:
@@ -140,37 +131,15 @@ class Callbacks(MethodView):
     @blp.response(200, page_schema(CallbackSchema))
     def get(self, args, estate):
         """The callback work queue for the caller's roles, by deadline (due, overdue, upcoming…)."""
-        now = utcnow()
-        visible = set().union(*(VISIBLE.get(r, set()) for r in current_principal().roles))
-        stmt = select(Callback).where(Callback.assignee_role.in_(sorted(visible)))
-        status = args["status"]
-        if status == "open":
-            stmt = stmt.where(Callback.status.in_(("waiting", "scheduled")))
-        elif status == "due":
-            # due now, and not waiting for the next try at an unreachable resident
-            stmt = stmt.where(
-                Callback.status == "scheduled",
-                Callback.due_from <= now,
-                Callback.due_by >= now,
-                or_(Callback.next_attempt_at.is_(None), Callback.next_attempt_at <= now),
-            )
-        elif status == "overdue":
-            stmt = stmt.where(Callback.status == "scheduled", Callback.due_by < now)
-        elif status == "upcoming":
-            stmt = stmt.where(
-                or_(
-                    Callback.status == "waiting",
-                    and_(Callback.status == "scheduled", Callback.due_from > now),
-                )
-            )
-        else:
-            stmt = stmt.where(Callback.status == status)
-        if args["rule"]:
-            stmt = stmt.where(Callback.rule == args["rule"])
-        if args["assignee_role"]:
-            stmt = stmt.where(Callback.assignee_role == args["assignee_role"])
-        if args["due_before"]:
-            stmt = stmt.where(Callback.deadline < args["due_before"])
+        stmt = service.queue_statement(
+            visible_assignees(current_principal().roles),
+            utcnow(),
+            status=args["status"],
+            rule=args["rule"],
+            assignee_role=args["assignee_role"],
+            ticket_id=args["ticket_id"],
+            due_before=args["due_before"],
+        )
         return paginate(
             current_session(),
             stmt,
@@ -225,21 +194,13 @@ class Corrections(MethodView):
     def post(self, body, estate, callback_id):
         """Correct a completed record: a new entry referencing it; the original is never altered."""
         cb = _callback(callback_id)
-        if cb.status != "completed":
-            raise Problem(409, f"Only a completed callback can be corrected; this one is {cb.status}.")
         changes = {k: v for k, v in body.items() if k != "reason" and v is not None}
         if not changes:
             raise Problem(422, "Nothing to correct.", errors={"_schema": ["Give a corrected field."]})
-        row = Correction(
-            estate_id=cb.estate_id,
-            callback_id=cb.id,
-            changes=changes,
-            reason=body["reason"],
-            created_by=current_principal().sub,
-        )
-        current_session().add(row)
-        current_session().flush()
-        return row
+        try:
+            return service.correct(current_session(), cb, changes, body["reason"], current_principal().sub)
+        except CallbackStateError as exc:
+            raise Problem(409, str(exc)) from None
 
 
 @blp.route("/estates/<estate>/weather-events")
@@ -249,24 +210,16 @@ class WeatherEvents(MethodView):
     @blp.response(201, WeatherResultSchema)
     def post(self, body, estate):
         """A heavy rainstorm (暴雨): the leak callbacks waiting for it become due, on site."""
-        session = current_session()
-        est = _estate(estate)
         if body["occurred_at"] > utcnow():
             raise Problem(422, "A rainstorm cannot be in the future.", errors={"occurred_at": ["Future."]})
-        released = service.release_waiting(session, est, body["kind"], body["occurred_at"])
-        row = WeatherEvent(
-            estate_id=est.estate_id,
-            kind=body["kind"],
-            occurred_at=body["occurred_at"],
-            released=len(released),
+        row, released = service.record_weather(
+            current_session(), _estate(estate), body["kind"], body["occurred_at"]
         )
-        session.add(row)
-        session.flush()
         return {
             "id": row.id,
             "kind": row.kind,
             "occurred_at": row.occurred_at,
-            "released": len(released),
+            "released": row.released,
             "callbacks": [cb.id for cb in released],
         }
 

@@ -23,6 +23,21 @@ MAX_WINDOW_DAYS = 366
 DEFAULT_RETRIES = {"max_attempts": 3, "spacing_hours": [4, 24]}
 
 
+# Whose callbacks each staff role's queue shows; an engineering supervisor is a senior technician.
+QUEUE_VISIBILITY = {
+    "agent": {"agent"},
+    "technician": {"engineering_supervisor"},
+    "supervisor": {"agent", "supervisor", "engineering_supervisor"},
+    "manager": set(ASSIGNEE_ROLES),
+    "admin": set(ASSIGNEE_ROLES),
+    "head_office": set(ASSIGNEE_ROLES),
+}
+
+
+def visible_assignees(roles) -> set[str]:
+    return set().union(*(QUEUE_VISIBILITY.get(r, set()) for r in roles))
+
+
 class PolicyError(ValueError):
     """A rule that cannot work (an impossible window, an unknown preset…); `errors` is field → messages."""
 

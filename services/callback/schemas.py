@@ -171,6 +171,7 @@ class CallbackQuerySchema(PageArgs):
     rule = fields.Str(load_default=None, validate=RULE_ID)
     assignee_role = fields.Str(load_default=None, validate=validate.OneOf(ASSIGNEE_ROLES))
     due_before = fields.AwareDateTime(load_default=None)
+    ticket_id = fields.Str(load_default=None, validate=validate.Length(min=1, max=64))
 
 
 class CorrectionOutSchema(Schema):

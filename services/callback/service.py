@@ -9,11 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.callback import domain
-from services.callback.models import Callback, Decision, Estate, Policy, TicketFacts, Unit, platform
+from services.callback.models import (
+    Callback,
+    Correction,
+    Decision,
+    Estate,
+    Policy,
+    TicketFacts,
+    Unit,
+    WeatherEvent,
+    platform,
+)
 from services.callback.policy import (
     DEFAULT_RETRIES,
     Work,
@@ -114,6 +124,48 @@ def _ref(cb: Callback) -> dict:
         "unit": cb.unit,
         "resident_id": cb.resident_id,
     }
+
+
+# --- the work queue ------------------------------------------------------------------------------
+def queue_statement(
+    assignees: set[str],
+    now: datetime,
+    *,
+    status: str,
+    rule: str | None = None,
+    assignee_role: str | None = None,
+    ticket_id: str | None = None,
+    due_before: datetime | None = None,
+) -> Select:
+    """The callbacks a caller's queue shows: by status (or open / due / overdue / upcoming) and filters."""
+    stmt = select(Callback).where(Callback.assignee_role.in_(sorted(assignees)))
+    if status == "open":
+        stmt = stmt.where(Callback.status.in_(domain.OPEN))
+    elif status == "due":
+        # due now, and not waiting for the next try at an unreachable resident
+        stmt = stmt.where(
+            Callback.status == "scheduled",
+            Callback.due_from <= now,
+            Callback.due_by >= now,
+            or_(Callback.next_attempt_at.is_(None), Callback.next_attempt_at <= now),
+        )
+    elif status == "overdue":
+        stmt = stmt.where(Callback.status == "scheduled", Callback.due_by < now)
+    elif status == "upcoming":
+        stmt = stmt.where(
+            or_(Callback.status == "waiting", and_(Callback.status == "scheduled", Callback.due_from > now))
+        )
+    else:
+        stmt = stmt.where(Callback.status == status)
+    if rule:
+        stmt = stmt.where(Callback.rule == rule)
+    if assignee_role:
+        stmt = stmt.where(Callback.assignee_role == assignee_role)
+    if ticket_id:
+        stmt = stmt.where(Callback.ticket_id == ticket_id)
+    if due_before:
+        stmt = stmt.where(Callback.deadline < due_before)
+    return stmt
 
 
 # --- scheduling ---------------------------------------------------------------------------------
@@ -344,6 +396,16 @@ def release_waiting(session: Session, estate: Estate, trigger: str, occurred_at:
     return list(waiting)
 
 
+def record_weather(
+    session: Session, estate: Estate, kind: str, occurred_at: datetime
+) -> tuple[WeatherEvent, list[Callback]]:
+    released = release_waiting(session, estate, kind, occurred_at)
+    row = WeatherEvent(estate_id=estate.estate_id, kind=kind, occurred_at=occurred_at, released=len(released))
+    session.add(row)
+    session.flush()
+    return row, released
+
+
 def mark_overdue(session: Session, estate: Estate, now: datetime) -> list[Callback]:
     """`callback.overdue`, once, for each open callback whose window has closed."""
     late = session.scalars(
@@ -520,3 +582,15 @@ def schedule_follow_up(session: Session, estate: Estate, cb: Callback, on: date)
         follows=cb.id,
         window=(start_of_day(on, tz), end_of_day(on, tz)),
     )
+
+
+def correct(session: Session, cb: Callback, changes: dict, reason: str, by: str | None) -> Correction:
+    """A completed record is never altered: a correction is a new entry that references it."""
+    if cb.status != "completed":
+        raise domain.CallbackStateError(
+            f"Only a completed callback can be corrected; this one is {cb.status}."
+        )
+    row = Correction(estate_id=cb.estate_id, callback_id=cb.id, changes=changes, reason=reason, created_by=by)
+    session.add(row)
+    session.flush()
+    return row

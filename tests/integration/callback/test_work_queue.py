@@ -31,6 +31,8 @@ def test_the_queue_is_ordered_by_deadline_paged_and_filtered(stack):
     cutoff = pages[-1]["due_by"]
     assert [c["rule"] for c in story.callbacks("agent", due_before=cutoff)] == [p["rule"] for p in pages[:2]]
     assert story.callbacks("agent", status="completed") == []
+    by_ticket = story.callbacks("agent", ticket_id=repair["ticket_id"])
+    assert [c["work_order_id"] for c in by_ticket] == [repair["work_order_id"]]
 
 
 def test_each_role_sees_the_callbacks_it_must_make(stack):

@@ -231,3 +231,12 @@ def test_a_routine_visit_is_due_within_its_plan_month():
     plan = schedule_for(find_rule(DEFAULT_RULES, "routine")["window"], at(2026, 2, 1, 0), SH, CN)
     assert local(plan.due_from) == at(2026, 2, 1, 0, 0)
     assert local(plan.due_by).date() == date(2026, 2, 28)
+
+
+def test_each_role_queue_shows_the_callbacks_that_role_makes():
+    from services.callback.policy import visible_assignees
+
+    assert visible_assignees(["agent"]) == {"agent"}
+    assert visible_assignees(["technician"]) == {"engineering_supervisor"}
+    assert visible_assignees(["agent", "supervisor"]) == {"agent", "supervisor", "engineering_supervisor"}
+    assert "manager" in visible_assignees(["manager"]) and visible_assignees(["contractor"]) == set()
