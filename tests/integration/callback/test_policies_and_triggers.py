@@ -115,3 +115,16 @@ def test_a_callback_past_its_window_is_announced_overdue_once(stack):
     overdue = story.emitted("callback.overdue", callback_id=cb["id"])
     assert len(overdue) == 1 and overdue[0]["data"]["due_by"]
     assert story.get(f"{BASE}/{story.estate}/callbacks/{cb['id']}").get_json()["overdue"] is True
+
+
+def test_the_number_of_tries_at_an_unreachable_resident_is_set_by_the_policy(stack):
+    story = Story(stack)
+    url = f"{BASE}/{story.estate}/policy"
+    r = story.put(url, {"retries": {"max_attempts": 1, "spacing_hours": [2]}}, "supervisor")
+    assert r.status_code == 200 and r.get_json()["retries"]["max_attempts"] == 1
+    assert story.put(url, {"retries": {"max_attempts": 0}}, "supervisor").status_code == 422
+    _, data = story.complete_work_order(resident_rating="unsatisfied")
+    cb = story.callback_for(data["work_order_id"])
+    r = story.attempt(cb["id"], {"method": "phone", "reached": False})
+    assert r.status_code == 201 and r.get_json()["status"] == "failed"
+    assert len(story.emitted("callback.failed", callback_id=cb["id"])) == 1
