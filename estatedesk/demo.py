@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import requests
 
-from estatedesk import demo_intake
+from estatedesk import demo_callback, demo_intake
 
 DEMO_GROUP = "evergreen"
 DEMO_ESTATES = [
@@ -80,7 +80,8 @@ def seed_estates(client: DemoClient) -> None:
     client.progress("  every service knows the demo estates")
 
 
-STEPS: list[Callable[[DemoClient], None]] = [seed_estates, demo_intake.seed]
+# Policies and routing first, so the tickets seeded afterwards flow through them.
+STEPS: list[Callable[[DemoClient], None]] = [seed_estates, demo_callback.seed, demo_intake.seed]
 
 
 def seed(base_url: str, token: str, progress: Callable[[str], None] = print) -> None:

@@ -219,6 +219,10 @@ class _CallbackRef(_Data):
     rule_version = fields.Int(load_default=1)
     kind = fields.Str(allow_none=True, load_default=None)
     category = fields.Str(allow_none=True, load_default=None)
+    # The rule's target callback rate (0–100) when decided, for per-rule rate reports.
+    target_percent = fields.Int(allow_none=True, load_default=None)
+    unit = fields.Str(allow_none=True, load_default=None)
+    resident_id = fields.Str(allow_none=True, load_default=None)
 
 
 class CallbackScheduled(_CallbackRef):
