@@ -78,7 +78,13 @@ def seed_estates(client: DemoClient) -> None:
     client.progress("  every service knows the demo estates")
 
 
-STEPS: list[Callable[[DemoClient], None]] = [seed_estates]
+def _dispatch_step(client: DemoClient) -> None:
+    from estatedesk import demo_dispatch  # imported late: it imports this module
+
+    demo_dispatch.seed(client)
+
+
+STEPS: list[Callable[[DemoClient], None]] = [seed_estates, _dispatch_step]
 
 
 def seed(base_url: str, token: str, progress: Callable[[str], None] = print) -> None:
