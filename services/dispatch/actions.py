@@ -7,7 +7,7 @@ routes (`/contractor/work-orders/<id>/<action>`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,7 @@ ROLES: dict[str, tuple[str, ...]] = {
     "complete": FIELD_ROLES,
     "pause": FIELD_ROLES,
     "resume": FIELD_ROLES,
+    "appoint": (*FIELD_ROLES, "agent"),
     "quote": FIELD_ROLES,
     "consent": FIELD_ROLES,
     "decline": ("contractor", "supervisor", "manager"),
@@ -149,6 +150,22 @@ def resume(session, order, body, principal, now):
     orders.log_step(session, order, "resumed", principal.sub, body.get("note", ""), at=now)
 
 
+def appoint(session, order, body, principal, now):
+    """Agree a time with the resident (预约上门); an in-unit repair is then due on site at it."""
+    orders.step(session, order, "appoint")
+    ticket = session.get(Ticket, order.ticket_id)
+    appointment = {"start": body["start"].isoformat()}
+    if body.get("end"):
+        appointment["end"] = body["end"].isoformat()
+    ticket.appointment = appointment
+    if ticket.kind == "repair" and domain.is_in_unit(ticket.location):
+        estate = session.get(Estate, order.estate_id)
+        early = orders.settings_of(estate).appointment_early_minutes
+        order.arrive_by = body["start"] - timedelta(minutes=early)
+        order.alerts_sent = [a for a in order.alerts_sent or [] if not a.startswith("arrive_by:")]
+    orders.log_step(session, order, "appointed", principal.sub, appointment["start"], at=now)
+
+
 def quote(session, order, body, principal, now):
     orders.step(session, order, "quote")
     estate = session.get(Estate, order.estate_id)
@@ -189,6 +206,7 @@ ACTIONS: dict[str, Callable] = {
     "cancel": cancel,
     "pause": pause,
     "resume": resume,
+    "appoint": appoint,
     "quote": quote,
     "consent": consent,
 }

@@ -22,6 +22,7 @@ from services.dispatch.models import (
     WorkOrderStep,
 )
 from services.dispatch.schemas import (
+    AppointmentSchema,
     CompleteSchema,
     ConsentSchema,
     ContractorCreateSchema,
@@ -324,6 +325,7 @@ ACTION_SCHEMAS = {
     "cancel": ReasonSchema,
     "pause": PauseSchema,
     "resume": StepNoteSchema,
+    "appoint": AppointmentSchema,
     "quote": QuoteSchema,
     "consent": ConsentSchema,
 }
@@ -504,7 +506,7 @@ class ContractorOneWorkOrder(MethodView):
         return order_view(current_session(), _contractor_order(order_id), steps=True)
 
 
-for _action in ("accept", "arrive", "complete", "decline", "pause", "resume", "quote", "consent"):
+for _action in ("accept", "arrive", "complete", "decline", "pause", "resume", "appoint", "quote", "consent"):
     companies.route(f"/contractor/work-orders/<order_id>/{_action}")(
         _action_view(companies, _action, ACTION_SCHEMAS[_action], _contractor_order)
     )

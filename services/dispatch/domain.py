@@ -116,6 +116,7 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "cancel": {s: "cancelled" for s in OPEN_STATUSES},
     "pause": {s: s for s in OPEN_STATUSES},
     "resume": {s: s for s in OPEN_STATUSES},
+    "appoint": {"assigned": "assigned", "accepted": "accepted"},
     "quote": {"accepted": "accepted", "on_site": "on_site"},
     "consent": {"accepted": "accepted", "on_site": "on_site"},
 }
@@ -138,6 +139,7 @@ def _past(action: str) -> str:
         "cancel": "cancelled",
         "pause": "paused",
         "resume": "resumed",
+        "appoint": "given an appointment",
         "quote": "quoted",
         "consent": "given a consent",
     }.get(action, action)
@@ -194,7 +196,7 @@ def deadlines(
     arrive_by = complete_by = None
     if ticket.kind == "repair":
         if is_in_unit(ticket.location):
-            start = _appointment_start(ticket.appointment)
+            start = appointment_start(ticket.appointment)
             if start is not None:
                 arrive_by = start - timedelta(minutes=settings.appointment_early_minutes)
         else:
@@ -212,7 +214,7 @@ def complaint_deadline(opened_at: datetime, workdays: int, *, tz: str, cal: str)
     return end_of_day(day, tz)
 
 
-def _appointment_start(appointment: dict | None) -> datetime | None:
+def appointment_start(appointment: dict | None) -> datetime | None:
     if not appointment or not appointment.get("start"):
         return None
     value = appointment["start"]
@@ -342,7 +344,9 @@ WEBHOOK_RETRY_FOR = timedelta(days=3)
 def next_webhook_attempt(
     first_attempt_at: datetime, attempts: int, now: datetime, rng: random.Random | None = None
 ) -> datetime | None:
-    """Exponential backoff with full jitter (30 s · 2ⁿ, capped at 6 h); None once 3 days have passed."""
+    """Exponential backoff with jitter: 30 s · 2ⁿ⁻¹ (capped at 6 h), of which a random half is waited
+    on top of the other half, so failing endpoints are not retried in lock-step. None once 3 days
+    have passed since the first attempt: the delivery has failed."""
     rng = rng or random.Random()
     base = min(30 * 2 ** max(attempts - 1, 0), 6 * 3600)
     delay = timedelta(seconds=base / 2 + rng.uniform(0, base / 2))

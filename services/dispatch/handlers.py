@@ -128,6 +128,22 @@ def cancel_open_orders(session: Session, event: Event) -> None:
     data = load_data(event)
     ticket = session.get(Ticket, data["ticket_id"])
     if ticket is None:
+        # Closed before its `ticket.opened` reached us: remember it, so a late opening creates no order.
+        session.add(
+            Ticket(
+                id=data["ticket_id"],
+                estate_id=event.estate,
+                group_id=event.group,
+                number=data["number"],
+                kind="",
+                category="",
+                tags=[],
+                location={},
+                opened_at=data["closed_at"],
+                closed_at=data["closed_at"],
+                correlation_id=event.correlation_id,
+            )
+        )
         return
     ticket.closed_at = data["closed_at"]
     ticket.unrouted = False

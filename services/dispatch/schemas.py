@@ -203,6 +203,16 @@ class PauseSchema(StrictSchema):
     note = Note
 
 
+class AppointmentSchema(StrictSchema):
+    start = fields.AwareDateTime(required=True)
+    end = fields.AwareDateTime(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _ordered(self, data, **_):
+        if data.get("end") and data["end"] <= data["start"]:
+            raise ValidationError("The appointment must end after it starts.", "end")
+
+
 class QuoteItemSchema(StrictSchema):
     code = fields.Str(required=True, validate=validate.Length(min=1, max=40))
     quantity = fields.Int(load_default=1, validate=validate.Range(1, 1000))

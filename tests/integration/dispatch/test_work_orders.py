@@ -247,3 +247,66 @@ def test_another_estate_cannot_see_the_order(stack, place):
         stack.client("dispatch").get(other.url(f"/work-orders/{order['id']}"), headers=headers).status_code
         == 404
     )
+
+
+def test_round_robin_spreads_orders_over_technicians_up_to_their_cap(place):
+    engineering = next(t for t in place.get("/teams").get_json()["items"] if t["discipline"] == "engineering")
+    r = place.client.patch(
+        place.url(f"/teams/{engineering['id']}"),
+        json={"strategy": "round_robin", "members": ["wang", "li"], "max_open_per_technician": 1},
+        headers=place.headers("manager"),
+    )
+    assert r.status_code == 200, r.get_json()
+    technicians = []
+    for _ in range(3):
+        ticket_id, _ = place.open_ticket()
+        [order] = place.wait_order(ticket_id)
+        technicians.append(order["technician"])
+    assert technicians == ["wang", "li", None]  # both at their cap: the third waits in the pool
+    pooled = place.orders_of(ticket_id)[0]
+    grabbed = place.post(f"/work-orders/{pooled['id']}/accept", {}, "technician", sub="zhao")
+    assert grabbed.get_json()["technician"] == "zhao"
+
+
+def test_a_warranty_defect_goes_to_the_developers_warranty_contractor(place):
+    r = place.stack.client("dispatch").post(
+        "/dispatch/v1/contractors",
+        json={"name": f"Developer warranty {place.estate}"},
+        headers=place.headers("admin", estates=["*"]),
+    )
+    contractor = r.get_json()
+    team = place.post(
+        "/teams",
+        {"name": "Warranty", "discipline": "warranty", "contractor_id": contractor["id"], "warranty": True},
+        "manager",
+    ).get_json()
+    ticket_id, _ = place.open_ticket(tags=["warranty", "leak"], location={"unit": "5-802"})
+    [order] = place.wait_order(ticket_id)
+    assert order["team_id"] == team["id"] and order["contractor_id"] == contractor["id"]
+
+
+def test_an_in_unit_repair_is_due_at_the_agreed_appointment(place):
+    ticket_id, _ = place.open_ticket(location={"unit": "7-1503"})
+    [order] = place.wait_order(ticket_id)
+    assert order["due"]["arrive_by"] is None
+    r = place.post(f"/work-orders/{order['id']}/appoint", {"start": "2030-05-01T15:00:00+08:00"}, "agent")
+    assert r.status_code == 200, r.get_json()
+    assert datetime.fromisoformat(r.get_json()["due"]["arrive_by"]) == datetime.fromisoformat(
+        "2030-05-01T14:55:00+08:00"
+    )
+    bad = place.post(
+        f"/work-orders/{order['id']}/appoint",
+        {"start": "2030-05-01T15:00:00+08:00", "end": "2030-05-01T14:00:00+08:00"},
+        "agent",
+    )
+    assert bad.status_code == 422
+
+
+def test_a_ticket_closed_before_its_opening_arrives_gets_no_order(place):
+    ticket_id = str(uuid.uuid4())
+    now = datetime.now(UTC).isoformat()
+    place.publish("ticket.closed", ticket_id=ticket_id, number="T-9", reason="desk", closed_at=now)
+    place.open_ticket(ticket_id=ticket_id)
+    marker, _ = place.open_ticket()
+    place.wait_order(marker)
+    assert place.orders_of(ticket_id) == []
