@@ -284,6 +284,10 @@ def order_view(session, order: WorkOrder, *, steps: bool = False) -> dict:
 
 def _page(session, stmt, args):
     page = paginate(session, stmt, [WorkOrder.created_at, WorkOrder.id], args["limit"], args["cursor"])
+    # One query for the page's tickets; order_view then finds each in the identity map.
+    ticket_ids = {o.ticket_id for o in page["items"]}
+    if ticket_ids:
+        session.scalars(select(Ticket).where(Ticket.id.in_(ticket_ids))).all()
     return {"items": [order_view(session, o) for o in page["items"]], "next_cursor": page["next_cursor"]}
 
 
@@ -331,6 +335,21 @@ ACTION_SCHEMAS = {
 }
 
 
+ACTION_DOCS = {
+    "accept": "Accept the order (接单); a technician taking it from the team's pool becomes its technician.",
+    "arrive": "On site (到场): the arrival is checked against `due.arrive_by`; a pause ends here.",
+    "complete": "Completed (完工): result, materials, fee, whether the resident signed and their rating.",
+    "decline": "A contractor turns the order down, with a reason; the ticket goes back to the unrouted list.",
+    "reassign": "Give the order to another team and/or technician, with a reason.",
+    "cancel": "Cancel an open order, with a reason.",
+    "pause": "Stop the clock while waiting on the resident or on parts, with the reason.",
+    "resume": "Restart the clock; open deadlines move by the length of the pause.",
+    "appoint": "Record the time agreed with the resident (预约); an in-unit repair is due on site then.",
+    "quote": "Price a paid repair (有偿维修) from the estate's fee schedule.",
+    "consent": "Record the resident's answer to the quote; a refusal closes the order with the reason.",
+}
+
+
 def _action_view(blueprint: Blueprint, action: str, schema, load):
     class ActionView(MethodView):
         @blueprint.arguments(schema)
@@ -343,7 +362,7 @@ def _action_view(blueprint: Blueprint, action: str, schema, load):
             return order_view(session, order, steps=True)
 
     ActionView.__name__ = f"{blueprint.name.replace('-', '_')}_{action}"
-    ActionView.post.__doc__ = f"{action.capitalize()} the work order (see actions.{action})."
+    ActionView.post.__doc__ = ACTION_DOCS[action]
     return ActionView
 
 
