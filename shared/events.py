@@ -207,6 +207,14 @@ class WorkOrderOverdue(_WorkOrderRef):
     escalated_to = fields.Str(allow_none=True, load_default=None)  # supervisor, then manager
 
 
+class WorkOrderCancelled(_WorkOrderRef):
+    """An open order ended without the work: ticket closed, cancelled, declined or fee refused."""
+
+    reason = fields.Str(load_default="")
+    cancelled_at = fields.AwareDateTime(required=True)
+    by = fields.Str(allow_none=True, load_default=None)
+
+
 class WorkOrderDueSoon(_WorkOrderRef):
     """A warning shortly before a work-order deadline is breached (the breach is workorder.overdue)."""
 
@@ -281,6 +289,7 @@ CATALOGUE: dict[str, type[Schema]] = {
     "workorder.reassigned": WorkOrderReassigned,
     "workorder.overdue": WorkOrderOverdue,
     "workorder.due_soon": WorkOrderDueSoon,
+    "workorder.cancelled": WorkOrderCancelled,
     "callback.scheduled": CallbackScheduled,
     "callback.skipped": CallbackSkipped,
     "callback.completed": CallbackCompleted,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from services.dispatch import domain, orders
 from services.dispatch.access import is_contractor_only
-from services.dispatch.models import Estate, Ticket, WorkOrder
+from services.dispatch.models import Estate, Team, Ticket, WorkOrder
 from shared.auth import Principal
 from shared.db import utcnow
 from shared.problems import Problem
@@ -41,10 +41,20 @@ def _step_event(order: WorkOrder, at: datetime, by: str, on_time: bool | None = 
 def accept(session, order, body, principal, now):
     order.status = orders.step(session, order, "accept")
     order.accepted_at = now
-    if order.technician is None and principal.has_role("technician"):
+    if principal.has_role("technician") and not principal.has_role("supervisor", "manager"):
+        _may_take(session, order, principal)
         order.technician = principal.sub  # grabbed from the team's pool (抢单)
     orders.log_step(session, order, "accepted", principal.sub, body.get("note", ""), at=now)
     orders.publish(session, order, "workorder.accepted", _step_event(order, now, principal.sub))
+
+
+def _may_take(session, order, principal) -> None:
+    """A technician accepts an order given to them, or takes one from their own team's pool."""
+    if order.technician not in (None, principal.sub):
+        raise Problem(403, "This order is assigned to another technician.")
+    team = session.get(Team, order.team_id)
+    if order.technician is None and team.members and principal.sub not in team.members:
+        raise Problem(403, "Only members of the team can take orders from its pool.")
 
 
 def arrive(session, order, body, principal, now):

@@ -231,6 +231,7 @@ def cancel(session: Session, order: WorkOrder, *, actor: str | None, reason: str
     order.cancel_reason = reason
     order.paused_at = None
     log_step(session, order, "cancelled", actor, reason, at=now)
+    publish(session, order, "workorder.cancelled", {"reason": reason, "cancelled_at": now, "by": actor})
 
 
 def completed_data(session: Session, order: WorkOrder) -> dict:

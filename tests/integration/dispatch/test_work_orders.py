@@ -141,6 +141,8 @@ def test_reopening_a_ticket_creates_a_flagged_rework_order_for_the_same_team(pla
         what="the open rework order to be cancelled when the ticket closes",
     )
     assert place.get(base).get_json()["status"] == "completed"
+    [cancelled] = place.events("workorder.cancelled", rework["id"])
+    assert cancelled["data"]["reason"] == "ticket closed: desk" and cancelled["data"]["by"] == "intake"
 
 
 def test_a_supervisor_reassigns_and_every_step_is_logged(place):
@@ -257,15 +259,19 @@ def test_round_robin_spreads_orders_over_technicians_up_to_their_cap(place):
         headers=place.headers("manager"),
     )
     assert r.status_code == 200, r.get_json()
-    technicians = []
+    orders = []
     for _ in range(3):
         ticket_id, _ = place.open_ticket()
-        [order] = place.wait_order(ticket_id)
-        technicians.append(order["technician"])
+        orders += place.wait_order(ticket_id)
+    technicians = [o["technician"] for o in orders]
     assert technicians == ["wang", "li", None]  # both at their cap: the third waits in the pool
-    pooled = place.orders_of(ticket_id)[0]
-    grabbed = place.post(f"/work-orders/{pooled['id']}/accept", {}, "technician", sub="zhao")
-    assert grabbed.get_json()["technician"] == "zhao"
+    pooled = orders[2]
+    outsider = place.post(f"/work-orders/{pooled['id']}/accept", {}, "technician", sub="zhao")
+    assert outsider.status_code == 403  # not a member of the team
+    grabbed = place.post(f"/work-orders/{pooled['id']}/accept", {}, "technician", sub="li")
+    assert grabbed.status_code == 200 and grabbed.get_json()["technician"] == "li"
+    wangs = place.post(f"/work-orders/{orders[0]['id']}/accept", {}, "technician", sub="li")
+    assert wangs.status_code == 403  # given to wang by the rotation
 
 
 def test_a_warranty_defect_goes_to_the_developers_warranty_contractor(place):
