@@ -238,19 +238,30 @@ def test_when_everyone_is_at_the_cap_the_order_waits_in_the_pool():
     assert domain.next_technician([], None, {}, cap=2) is None
 
 
-@given(st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=30))
-def test_round_robin_spreads_orders_evenly_and_never_exceeds_the_cap(_):
-    members, cap = ["a", "b", "c"], 4
-    counts: dict[str, int] = {}
-    last = None
-    for _ in range(20):
-        chosen = domain.next_technician(members, last, counts, cap)
-        if chosen is None:
-            break
-        counts[chosen] = counts.get(chosen, 0) + 1
-        last = chosen
-    assert max(counts.values()) <= cap
-    assert max(counts.values()) - min(counts.values()) <= 1
+@given(
+    st.lists(st.integers(0, 6), min_size=1, max_size=6),
+    st.integers(1, 5),
+    st.integers(0, 6),
+)
+def test_round_robin_never_overloads_and_only_pools_when_everyone_is_full(loads, cap, last_index):
+    members = [f"tech-{i}" for i in range(len(loads))]
+    counts = dict(zip(members, loads, strict=True))
+    last = members[last_index] if last_index < len(members) else None
+    chosen = domain.next_technician(members, last, counts, cap)
+    if chosen is None:
+        assert all(n >= cap for n in loads)
+    else:
+        assert counts[chosen] < cap
+        if len(members) > 1 and last in members:
+            assert chosen != last or all(counts[m] >= cap for m in members if m != last)
+
+
+def test_round_robin_spreads_a_run_of_orders_evenly():
+    members, counts, last = ["a", "b", "c"], {}, None
+    for _ in range(9):
+        last = domain.next_technician(members, last, counts, cap=5)
+        counts[last] = counts.get(last, 0) + 1
+    assert counts == {"a": 3, "b": 3, "c": 3}
 
 
 # --- what contractors see, fees, webhooks ----------------------------------------------------------
