@@ -75,3 +75,22 @@ def test_a_complaint_is_due_by_its_resolution_deadline_and_arrival_stops_nothing
     check_deadlines(place.sessions, now=resolve_due + timedelta(minutes=1))
     [breach] = place.events("workorder.overdue", order["id"])
     assert breach["data"]["deadline"] == "complete_by"
+
+
+def test_an_estate_sets_its_own_deadlines_and_bad_settings_change_nothing(place):
+    r = place.client.put(
+        place.url("/settings"), json={"public_arrive_minutes": 30}, headers=place.headers("manager")
+    )
+    assert r.status_code == 200 and r.get_json()["public_arrive_minutes"] == 30
+    assert r.get_json()["complaint_resolve_workdays"] == 3  # the rest keep DOMAIN.md's defaults
+    for bad in ({"public_arrive_minutes": 0}, {"public_arrive_minutes": "soon"}, {"coffee_break_minutes": 5}):
+        r = place.client.put(place.url("/settings"), json=bad, headers=place.headers("manager"))
+        assert r.status_code == 422 and r.mimetype == "application/problem+json"
+    assert (
+        place.client.put(place.url("/settings"), json={}, headers=place.headers("agent")).status_code == 403
+    )
+    assert place.get("/settings").get_json()["public_arrive_minutes"] == 30
+
+    ticket_id, _ = place.open_ticket()
+    [order] = place.wait_order(ticket_id)
+    assert at(order, "arrive_by") - datetime.fromisoformat(order["assigned_at"]) == timedelta(minutes=30)
