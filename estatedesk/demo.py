@@ -80,8 +80,19 @@ def seed_estates(client: DemoClient) -> None:
     client.progress("  every service knows the demo estates")
 
 
-# Policies and routing first, so the tickets seeded afterwards flow through them.
-STEPS: list[Callable[[DemoClient], None]] = [seed_estates, demo_callback.seed, demo_intake.seed]
+def _dispatch_step(client: DemoClient) -> None:
+    from estatedesk import demo_dispatch  # imported late: it imports this module
+
+    demo_dispatch.seed(client)
+
+
+# Routing and policies first, so the tickets seeded afterwards flow through them.
+STEPS: list[Callable[[DemoClient], None]] = [
+    seed_estates,
+    _dispatch_step,
+    demo_callback.seed,
+    demo_intake.seed,
+]
 
 
 def seed(base_url: str, token: str, progress: Callable[[str], None] = print) -> None:

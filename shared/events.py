@@ -210,6 +210,21 @@ class WorkOrderOverdue(_WorkOrderRef):
     escalated_to = fields.Str(allow_none=True, load_default=None)  # supervisor, then manager
 
 
+class WorkOrderCancelled(_WorkOrderRef):
+    """An open order ended without the work: ticket closed, cancelled, declined or fee refused."""
+
+    reason = fields.Str(load_default="")
+    cancelled_at = fields.AwareDateTime(required=True)
+    by = fields.Str(allow_none=True, load_default=None)
+
+
+class WorkOrderDueSoon(_WorkOrderRef):
+    """A warning shortly before a work-order deadline is breached (the breach is workorder.overdue)."""
+
+    deadline = fields.Str(required=True, validate=_one_of(("arrive_by", "complete_by")))
+    due_at = fields.AwareDateTime(required=True)
+
+
 # --- callback ----------------------------------------------------------------------------------
 class _CallbackRef(_Data):
     callback_id = fields.Str(required=True)
@@ -280,6 +295,8 @@ CATALOGUE: dict[str, type[Schema]] = {
     "workorder.completed": WorkOrderCompleted,
     "workorder.reassigned": WorkOrderReassigned,
     "workorder.overdue": WorkOrderOverdue,
+    "workorder.due_soon": WorkOrderDueSoon,
+    "workorder.cancelled": WorkOrderCancelled,
     "callback.scheduled": CallbackScheduled,
     "callback.skipped": CallbackSkipped,
     "callback.completed": CallbackCompleted,

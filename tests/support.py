@@ -111,3 +111,24 @@ def publish_event(broker_url: str, event) -> None:
             message_id=event.id,
             retry=False,
         )
+
+
+def deliver_to(broker_url: str, service: str, event) -> None:
+    """Put a contract event into one service's queue only, as if the others did not exist — for
+    tests of that service's reaction to another service's event."""
+    from kombu import Producer
+
+    from shared import topology
+    from shared.bus import connect
+
+    with connect(broker_url) as conn:
+        channel = conn.channel()
+        topology.declare(channel, service)
+        Producer(channel, serializer="json").publish(
+            event.to_dict(),
+            exchange="",
+            routing_key=service,
+            delivery_mode=2,
+            message_id=event.id,
+            retry=False,
+        )

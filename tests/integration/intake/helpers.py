@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from services.intake.models import Ticket, platform
 from shared.events import new_event
-from tests.support import auth, estate_body, publish_event, random_group, wait_for
+from tests.support import auth, deliver_to, estate_body, random_group, wait_for
 
 
 class Desk:
@@ -23,6 +23,7 @@ class Desk:
         assert r.status_code == 201, r.get_json()
         self.estate = r.get_json()["id"]
         self.code = body["code"]
+        self._route_nothing()
         self.agent_sub = f"agent-{uuid.uuid4().hex[:6]}"
         for code in units:
             r = self.http.post(
@@ -61,9 +62,24 @@ class Desk:
         assert r.status_code == 200, r.get_json()
         return r.get_json()
 
+    def _route_nothing(self) -> None:
+        """These tests play dispatch and callback themselves: the real dispatch must leave this
+        estate's tickets unrouted (an empty routing table), so no real work order joins in."""
+        dispatch = self.stack.client("dispatch")
+        headers = auth("supervisor", group=self.group, estates=[self.estate])
+        url = f"/dispatch/v1/estates/{self.estate}/routing"
+        wait_for(
+            lambda: dispatch.get(url, headers=headers).status_code == 200,
+            15,
+            what="dispatch to learn the estate",
+        )
+        r = dispatch.put(url, json={"rules": []}, headers=headers)
+        assert r.status_code == 200, r.get_json()
+
     def publish(self, type: str, producer: str, **data) -> None:
+        """Deliver another service's event to intake alone (the real producers stay out of it)."""
         event = new_event(type, estate=self.estate, group=self.group, producer=producer, data=data)
-        publish_event(self.stack.broker_url, event)
+        deliver_to(self.stack.broker_url, "intake", event)
 
     def wait_status(self, ticket_id: str, status: str, timeout=15) -> dict:
         return wait_for(
