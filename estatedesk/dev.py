@@ -45,6 +45,8 @@ class Embedded:
             jwt_jwks_url=None,
             data_dir=self.data_dir,
             relay_interval=0.2,
+            # The console is for the person running it: warnings only, unless they ask for more.
+            log_level=os.environ.get("ESTATEDESK_LOG_LEVEL", "WARNING").upper(),
         )
 
     def start(self, progress=print) -> None:
