@@ -43,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--hours", type=float, default=12.0)
     token.add_argument("--data-dir", type=Path, default=Path("var"))
 
+    reporting = commands.add_parser("reporting", help="reporting's maintenance commands")
+    reporting_commands = reporting.add_subparsers(dest="reporting_command", required=True)
+    reporting_commands.add_parser("rebuild", help="replay reporting's event log into fresh projections")
+
     args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command](args)
@@ -155,7 +159,23 @@ def _token(args) -> int:
     return 0
 
 
-COMMANDS = {"dev": _dev, "web": _web, "worker": _worker, "migrate": _migrate, "demo": _demo, "token": _token}
+def _reporting(args) -> int:
+    from services.reporting.rebuild import rebuild_from_config
+
+    totals = rebuild_from_config(Config.from_env("reporting"), progress=lambda m: print(m, flush=True))
+    print(f"rebuilt {totals['estates']} estates from {totals['events']} events ({totals['months']} months)")
+    return 0
+
+
+COMMANDS = {
+    "dev": _dev,
+    "web": _web,
+    "worker": _worker,
+    "migrate": _migrate,
+    "demo": _demo,
+    "token": _token,
+    "reporting": _reporting,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,219 @@
+"""Storing reporting's projections: events → facts (domain rules) → monthly counters.
+
+The consumer calls `handle` for every event: it appends the event to the log, merges it into the
+fact it is about, and re-derives the counters of every estate-month whose facts changed. Batch
+callers (rebuild, the benchmark) use `Projector` directly and recompute once per batch.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from services.reporting import domain
+from services.reporting.models import (
+    AreaMonth,
+    CallbackFactRow,
+    Estate,
+    EstateMonth,
+    EventLogEntry,
+    OccupiedUnit,
+    RuleMonth,
+    TicketFactRow,
+)
+from shared.estates import apply_estate_event
+from shared.events import Event, load_data
+
+PROJECTION_TABLES = (TicketFactRow, CallbackFactRow, OccupiedUnit, EstateMonth, AreaMonth, RuleMonth)
+
+
+class Projector:
+    """Applies events to the facts of one session; remembers which estate-months became stale."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.dirty: set[tuple[str, str]] = set()
+        self._tickets: dict[tuple[str, str], TicketFactRow] = {}
+        self._callbacks: dict[tuple[str, str], CallbackFactRow] = {}
+        self._timezones: dict[str, str] = {}
+
+    # -- events → facts -------------------------------------------------------------------------
+    def apply(self, event: Event) -> None:
+        if event.type in ("estate.registered", "estate.updated"):
+            apply_estate_event(self.session, Estate, event)
+            self._timezones.pop(event.estate, None)
+            return
+        data = load_data(event)
+        if event.type == "resident.moved_in":
+            self._occupy(event.estate, data)
+        elif event.type in domain.TICKET_EVENTS:
+            self._ticket_event(event, data)
+        elif event.type in domain.CALLBACK_EVENTS:
+            self._callback_event(event, data)
+
+    def _timezone(self, estate: str) -> str:
+        if estate not in self._timezones:
+            row = self.session.get(Estate, estate)
+            self._timezones[estate] = row.timezone if row else domain.DEFAULT_TIMEZONE
+        return self._timezones[estate]
+
+    def _occupy(self, estate: str, data: dict) -> None:
+        exists = self.session.scalar(
+            select(OccupiedUnit.id).where(OccupiedUnit.estate_id == estate, OccupiedUnit.unit == data["unit"])
+        )
+        if exists is None:
+            moved = data.get("moved_in_on")
+            self.session.add(
+                OccupiedUnit(
+                    estate_id=estate, unit=data["unit"], moved_in_on=moved.isoformat() if moved else None
+                )
+            )
+
+    def ticket(self, estate: str, ticket_id: str) -> TicketFactRow:
+        key = (estate, ticket_id)
+        row = self._tickets.get(key)
+        if row is None:
+            row = self.session.scalar(
+                select(TicketFactRow).where(
+                    TicketFactRow.estate_id == estate, TicketFactRow.ticket_id == ticket_id
+                )
+            )
+            if row is None:
+                row = TicketFactRow(**domain.new_ticket(estate, ticket_id))
+                self.session.add(row)
+            self._tickets[key] = row
+        return row
+
+    def callback(self, estate: str, callback_id: str) -> CallbackFactRow:
+        key = (estate, callback_id)
+        row = self._callbacks.get(key)
+        if row is None:
+            row = self.session.scalar(
+                select(CallbackFactRow).where(
+                    CallbackFactRow.estate_id == estate, CallbackFactRow.callback_id == callback_id
+                )
+            )
+            if row is None:
+                row = CallbackFactRow(**domain.new_callback(estate, callback_id))
+                self.session.add(row)
+            self._callbacks[key] = row
+        return row
+
+    def _ticket_event(self, event: Event, data: dict) -> None:
+        fact = self.ticket(event.estate, data["ticket_id"])
+        before = fact.month
+        domain.apply_to_ticket(fact, event.type, data, self._timezone(event.estate))
+        self._mark(event.estate, before, fact.month)
+        if event.type == "ticket.opened":
+            # Callbacks that arrived before their ticket learn what the ticket was about now.
+            for cb in self.session.scalars(
+                select(CallbackFactRow).where(
+                    CallbackFactRow.estate_id == event.estate,
+                    CallbackFactRow.ticket_id == fact.ticket_id,
+                    or_(CallbackFactRow.kind.is_(None), CallbackFactRow.category.is_(None)),
+                )
+            ):
+                cb.kind = cb.kind or fact.kind
+                cb.category = cb.category or fact.category
+                self._mark(event.estate, cb.month, cb.outcome_month)
+
+    def _callback_event(self, event: Event, data: dict) -> None:
+        fact = self.callback(event.estate, data["callback_id"])
+        before = (fact.month, fact.outcome_month)
+        occurred_at = datetime.fromisoformat(event.occurred_at)
+        domain.apply_to_callback(fact, event.type, data, occurred_at, self._timezone(event.estate))
+        if fact.ticket_id and (fact.kind is None or fact.category is None):
+            ticket = self._known_ticket(event.estate, fact.ticket_id)
+            if ticket is not None:
+                fact.kind = fact.kind or ticket.kind
+                fact.category = fact.category or ticket.category
+        self._mark(event.estate, *before, fact.month, fact.outcome_month)
+
+    def _known_ticket(self, estate: str, ticket_id: str) -> TicketFactRow | None:
+        row = self._tickets.get((estate, ticket_id))
+        if row is None:
+            row = self.session.scalar(
+                select(TicketFactRow).where(
+                    TicketFactRow.estate_id == estate, TicketFactRow.ticket_id == ticket_id
+                )
+            )
+        return row
+
+    def _mark(self, estate: str, *months: str | None) -> None:
+        self.dirty.update((estate, m) for m in months if m)
+
+    # -- facts → counters -----------------------------------------------------------------------
+    def recompute(self) -> int:
+        """Re-derive the counters of every stale estate-month; return how many were refreshed."""
+        self.session.flush()
+        done = 0
+        for estate, month in sorted(self.dirty):
+            recompute_month(self.session, estate, month)
+            done += 1
+        self.dirty.clear()
+        return done
+
+
+def recompute_month(session: Session, estate: str, month: str) -> None:
+    """Replace one estate-month's counters with what its facts say now.
+
+    The counter row is locked first (FOR UPDATE), so two consumers refreshing the same month
+    serialise and the second reads the facts the first committed (READ COMMITTED re-reads per
+    statement) — neither overwrites the other with a stale view.
+    """
+    row = session.scalar(
+        select(EstateMonth)
+        .where(EstateMonth.estate_id == estate, EstateMonth.month == month)
+        .with_for_update()
+    )
+    if row is None:
+        row = EstateMonth(estate_id=estate, month=month, counters={})
+        session.add(row)
+        session.flush()
+    tickets = session.scalars(
+        select(TicketFactRow).where(TicketFactRow.estate_id == estate, TicketFactRow.month == month)
+    ).all()
+    callbacks = session.scalars(
+        select(CallbackFactRow).where(
+            CallbackFactRow.estate_id == estate,
+            or_(CallbackFactRow.month == month, CallbackFactRow.outcome_month == month),
+        )
+    ).all()
+    summary = domain.summarise_month(month, tickets, callbacks)
+    row.counters = dict(summary.counters)
+    write_month_details(session, estate, month, summary)
+
+
+def write_month_details(session: Session, estate: str, month: str, summary: domain.MonthCounters) -> None:
+    session.execute(delete(AreaMonth).where(AreaMonth.estate_id == estate, AreaMonth.month == month))
+    session.execute(delete(RuleMonth).where(RuleMonth.estate_id == estate, RuleMonth.month == month))
+    for area, counts in summary.areas.items():
+        if any(counts.values()):
+            session.add(AreaMonth(estate_id=estate, month=month, area=area, **counts))
+    for rule, figures in summary.rules.items():
+        session.add(RuleMonth(estate_id=estate, month=month, rule=rule, **figures))
+
+
+def record(session: Session, event: Event) -> None:
+    """Append the event to reporting's log (once: the inbox already skips redeliveries)."""
+    session.add(
+        EventLogEntry(
+            estate_id=event.estate,
+            event_id=event.id,
+            type=event.type,
+            group_id=event.group,
+            occurred_at=datetime.fromisoformat(event.occurred_at),
+            envelope=json.dumps(event.to_dict(), ensure_ascii=False, sort_keys=True),
+        )
+    )
+
+
+def handle(session: Session, event: Event) -> None:
+    """The consumer's handler for every event type."""
+    record(session, event)
+    projector = Projector(session)
+    projector.apply(event)
+    projector.recompute()

@@ -1,0 +1,182 @@
+"""Reading the reports out of the projections. Group-wide reads touch only the monthly counters,
+so they cost O(estates × months), never O(tickets)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.reporting import domain
+from services.reporting.models import (
+    AreaMonth,
+    CallbackFactRow,
+    Estate,
+    EstateMonth,
+    OccupiedUnit,
+    RuleMonth,
+    TicketFactRow,
+)
+from shared.events import RATINGS
+
+
+def _counters(session: Session, estate: str, months: list[str]) -> dict:
+    total: dict = dict.fromkeys(domain.COUNTER_FIELDS, 0)
+    for counters in session.scalars(
+        select(EstateMonth.counters).where(EstateMonth.estate_id == estate, EstateMonth.month.in_(months))
+    ):
+        domain.add_counters(total, counters)
+    return total
+
+
+def callback_stats(session: Session, estate: str, month: str) -> dict:
+    """QR004 (回访统计月统计表) for one estate-month."""
+    areas = {a: dict.fromkeys(RATINGS, 0) for a in domain.AREA_KEYS}
+    for row in session.scalars(
+        select(AreaMonth).where(AreaMonth.estate_id == estate, AreaMonth.month == month)
+    ):
+        if row.area in areas:
+            areas[row.area] = {r: getattr(row, r) for r in RATINGS}
+    c = _counters(session, estate, [month])
+    return {
+        "estate": estate,
+        "month": month,
+        "rows": domain.qr004_table(areas),
+        **domain.satisfaction_rates(int(c["satisfied"]), int(c["fairly_satisfied"]), int(c["unsatisfied"])),
+    }
+
+
+def callback_rates(session: Session, estate: str, month: str) -> dict:
+    rules = []
+    for row in session.scalars(
+        select(RuleMonth)
+        .where(RuleMonth.estate_id == estate, RuleMonth.month == month)
+        .order_by(RuleMonth.rule)
+    ):
+        rate = domain.ratio(row.done, row.eligible)
+        rules.append(
+            {
+                "rule": row.rule,
+                "eligible": row.eligible,
+                "done": row.done,
+                "rate": rate,
+                "target": row.target,
+                "meets_target": None if rate is None or row.target is None else rate >= row.target,
+            }
+        )
+    return {
+        "estate": estate,
+        "month": month,
+        "rules": rules,
+        "routine_coverage": routine_coverage(session, estate, month),
+    }
+
+
+def routine_coverage(session: Session, estate: str, month: str) -> dict:
+    """Occupied units visited by a routine callback in the twelve months ending with `month`."""
+    months = domain.months_between(domain.shift_month(month, -11), month)
+    occupied = set(session.scalars(select(OccupiedUnit.unit).where(OccupiedUnit.estate_id == estate)))
+    visited = set(
+        session.scalars(
+            select(CallbackFactRow.unit).where(
+                CallbackFactRow.estate_id == estate,
+                CallbackFactRow.rule.in_(domain.ROUTINE_RULES),
+                CallbackFactRow.status == "completed",
+                CallbackFactRow.outcome_month.in_(months),
+                CallbackFactRow.unit.is_not(None),
+            )
+        )
+    )
+    covered = len(visited & occupied)
+    return {
+        "from": months[0],
+        "to": month,
+        "occupied_units": len(occupied),
+        "visited_units": covered,
+        "rate": domain.ratio(covered, len(occupied)),
+        "target": 1.0,
+    }
+
+
+def complaint_summary(session: Session, estate: str, month: str) -> dict:
+    tickets = session.scalars(
+        select(TicketFactRow).where(TicketFactRow.estate_id == estate, TicketFactRow.month == month)
+    ).all()
+    return {"estate": estate, "month": month, **domain.complaint_summary(tickets)}
+
+
+def nonconformance(session: Session, estate: str, quarter: str) -> dict:
+    months = domain.quarter_months(quarter)
+    tickets = session.scalars(
+        select(TicketFactRow).where(TicketFactRow.estate_id == estate, TicketFactRow.month.in_(months))
+    ).all()
+    callbacks = session.scalars(
+        select(CallbackFactRow).where(
+            CallbackFactRow.estate_id == estate, CallbackFactRow.outcome_month.in_(months)
+        )
+    ).all()
+    return {"estate": estate, "quarter": quarter, "items": domain.nonconformance(tickets, callbacks)}
+
+
+def trend(session: Session, estates: list[str], first: str, last: str) -> dict[str, dict[str, dict]]:
+    """Figures per estate per month (for the dashboard's charts)."""
+    out: dict[str, dict[str, dict]] = {e: {} for e in estates}
+    rows = session.execute(
+        select(EstateMonth.estate_id, EstateMonth.month, EstateMonth.counters).where(
+            EstateMonth.estate_id.in_(estates), EstateMonth.month >= first, EstateMonth.month <= last
+        )
+    )
+    for estate, month, counters in rows:
+        out.setdefault(estate, {})[month] = domain.comparison_figures(domain.add_counters({}, counters))
+    return out
+
+
+def group_comparison(session: Session, group: str, first: str, last: str, sort: str) -> dict:
+    """One row per estate (and per region) over [first, last], with the change from the period before."""
+    length = len(domain.months_between(first, last))
+    prev_first, prev_last = domain.shift_month(first, -length), domain.shift_month(last, -length)
+    estates = session.execute(
+        select(Estate.estate_id, Estate.name, Estate.region).where(Estate.group_id == group)
+    ).all()
+    current: dict[str, dict] = {e.estate_id: dict.fromkeys(domain.COUNTER_FIELDS, 0) for e in estates}
+    previous: dict[str, dict] = {e.estate_id: dict.fromkeys(domain.COUNTER_FIELDS, 0) for e in estates}
+    rows = session.execute(
+        select(EstateMonth.estate_id, EstateMonth.month, EstateMonth.counters).where(
+            EstateMonth.month >= prev_first, EstateMonth.month <= last
+        )
+    )
+    for estate, month, counters in rows:
+        if estate not in current:
+            continue
+        domain.add_counters(current[estate] if month >= first else previous[estate], counters)
+    items = []
+    regions: dict[str, list[dict]] = {}
+    for e in estates:
+        now, before = (
+            domain.comparison_figures(current[e.estate_id]),
+            domain.comparison_figures(previous[e.estate_id]),
+        )
+        items.append(
+            {
+                "estate": e.estate_id,
+                "name": e.name,
+                "region": e.region,
+                **now,
+                "change": domain.change(now, before),
+            }
+        )
+        region = regions.setdefault(e.region or "—", [{}, {}])
+        domain.add_counters(region[0], current[e.estate_id])
+        domain.add_counters(region[1], previous[e.estate_id])
+    region_rows = []
+    for name, (now_c, before_c) in sorted(regions.items()):
+        now, before = domain.comparison_figures(now_c), domain.comparison_figures(before_c)
+        region_rows.append({"region": name, **now, "change": domain.change(now, before)})
+    return {
+        "group": group,
+        "from": first,
+        "to": last,
+        "previous": {"from": prev_first, "to": prev_last},
+        "sort": sort,
+        "items": domain.sort_rows(items, sort),
+        "regions": region_rows,
+    }
