@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from services.reporting import exports, queries
 from services.reporting.models import Estate
@@ -33,7 +34,7 @@ reports = Blueprint(
 
 @reports.route("/estates/<estate>/callback-stats")
 class CallbackStats(MethodView):
-    @reports.arguments(MonthArgs, location="query")
+    @reports.arguments(MonthArgs, location="query", unknown=RAISE)
     @reports.response(200, CallbackStatsSchema)
     def get(self, args, estate):
         """The monthly callback statistics (回访统计月统计表 QR004): subject areas × satisfaction."""
@@ -51,7 +52,7 @@ class CallbackStats(MethodView):
 
 @reports.route("/estates/<estate>/callback-rates")
 class CallbackRates(MethodView):
-    @reports.arguments(MonthArgs, location="query")
+    @reports.arguments(MonthArgs, location="query", unknown=RAISE)
     @reports.response(200, CallbackRatesSchema)
     def get(self, args, estate):
         """Callback rate per rule against its target, and routine-visit coverage of occupied units."""
@@ -69,7 +70,7 @@ class CallbackRates(MethodView):
 
 @reports.route("/estates/<estate>/complaints")
 class ComplaintSummary(MethodView):
-    @reports.arguments(MonthArgs, location="query")
+    @reports.arguments(MonthArgs, location="query", unknown=RAISE)
     @reports.response(200, ComplaintSummarySchema)
     def get(self, args, estate):
         """The month's complaint summary (投诉统计表): counts, median reply and resolution times, SLA."""
@@ -87,7 +88,7 @@ class ComplaintSummary(MethodView):
 
 @reports.route("/estates/<estate>/nonconformance")
 class Nonconformance(MethodView):
-    @reports.arguments(QuarterArgs, location="query")
+    @reports.arguments(QuarterArgs, location="query", unknown=RAISE)
     @reports.response(200, NonconformanceSchema)
     def get(self, args, estate):
         """The quarter's nonconformance list (不合格项): failed/unsatisfied callbacks, repeated complaints
@@ -107,7 +108,7 @@ class Nonconformance(MethodView):
 @reports.route("/groups/<group>/estates")
 class GroupComparison(MethodView):
     @roles_required(*HEAD_OFFICE)
-    @reports.arguments(GroupArgs, location="query")
+    @reports.arguments(GroupArgs, location="query", unknown=RAISE)
     @reports.response(200, GroupComparisonSchema)
     def get(self, args, group):
         """Head office: every estate (and region) side by side for a month or a range, sortable,

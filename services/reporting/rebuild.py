@@ -22,12 +22,17 @@ from shared.events import parse_event
 BATCH = 1000
 
 
-def rebuild(sessions: sessionmaker[Session], progress: Callable[[str], None] = lambda _m: None) -> dict:
-    """Replay every logged event, estate by estate, in the order reporting received them."""
-    with sessions() as s:
-        estates = s.scalars(
-            select(distinct(EventLogEntry.estate_id)).execution_options(all_estates=True)
-        ).all()
+def rebuild(
+    sessions: sessionmaker[Session],
+    progress: Callable[[str], None] = lambda _m: None,
+    estates: list[str] | None = None,
+) -> dict:
+    """Replay every logged event (of `estates`, default all), estate by estate, in arrival order."""
+    if estates is None:
+        with sessions() as s:
+            estates = s.scalars(
+                select(distinct(EventLogEntry.estate_id)).execution_options(all_estates=True)
+            ).all()
     totals = {"estates": 0, "events": 0, "months": 0}
     for estate in sorted(estates):
         with unit_of_work(sessions, estate=estate) as session:
