@@ -41,8 +41,9 @@ def _svg(chart) -> Markup:
 
 def ranking_bar(title: str, names: list[str], values: list[float | None], series: str) -> Markup:
     chart = pygal.HorizontalBar(**{**COMMON, "height": max(160, 34 * len(names) + 90)}, title=title)
-    chart.x_labels = names
-    chart.add(series, values)
+    # A horizontal bar chart draws its first label at the bottom: reverse, so the best is on top.
+    chart.x_labels = list(reversed(names))
+    chart.add(series, list(reversed(values)))
     return _svg(chart)
 
 

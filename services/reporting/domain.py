@@ -564,16 +564,21 @@ REPEAT_COMPLAINT_THRESHOLD = 2
 REPEAT_REPAIR_THRESHOLD = 3
 
 
-def nonconformance(tickets: Iterable, callbacks: Iterable) -> list[dict]:
+def nonconformance(
+    tickets: Iterable, callbacks: Iterable, places: dict[str, str] | None = None
+) -> list[dict]:
     """Failed or unsatisfied callbacks, the same matter complained about twice or more (same unit
     or place + category), the same repair three times or more (a reopened ticket was repaired once
-    more per reopen)."""
+    more per reopen). `places` gives a callback's unit or place from its ticket when it has none."""
     items: list[dict] = []
+    tickets = list(tickets)
+    places = {**{t.ticket_id: t.place for t in tickets if t.place}, **(places or {})}
     for cb in callbacks:
+        place = cb.unit or places.get(cb.ticket_id)
         if cb.status == "failed":
-            items.append(_callback_item("callback_failed", cb, cb.failed_at))
+            items.append(_callback_item("callback_failed", cb, cb.failed_at, place))
         elif cb.status == "completed" and cb.satisfaction == "unsatisfied":
-            items.append(_callback_item("callback_unsatisfied", cb, cb.completed_at))
+            items.append(_callback_item("callback_unsatisfied", cb, cb.completed_at, place))
     complaints: dict[tuple, list] = defaultdict(list)
     repairs: dict[tuple, list] = defaultdict(list)
     for t in tickets:
@@ -593,7 +598,7 @@ def nonconformance(tickets: Iterable, callbacks: Iterable) -> list[dict]:
     return sorted(items, key=lambda i: (i["at"] or "", i["type"], i["callback_id"] or "", i["place"] or ""))
 
 
-def _callback_item(kind: str, cb, at: datetime | None) -> dict:
+def _callback_item(kind: str, cb, at: datetime | None, place: str | None) -> dict:
     return {
         "type": kind,
         "at": at.astimezone(UTC).isoformat() if at else None,
@@ -601,7 +606,7 @@ def _callback_item(kind: str, cb, at: datetime | None) -> dict:
         "ticket_id": cb.ticket_id,
         "rule": cb.rule,
         "category": cb.category,
-        "place": cb.unit,
+        "place": place,
         "count": 1,
         "ticket_ids": [cb.ticket_id] if cb.ticket_id else [],
     }
@@ -675,10 +680,11 @@ def change(current: dict, previous: dict) -> dict:
 
 
 def sort_rows(rows: list[dict], sort: str) -> list[dict]:
-    """Sort by a figure; '-' first for descending. Unknown values go last either way."""
+    """Sort by a figure; '-' first for descending. Ties keep estate order; unknown values go last."""
     descending = sort.startswith("-")
     key = sort.lstrip("-")
-    known = [r for r in rows if r.get(key) is not None]
-    unknown = [r for r in rows if r.get(key) is None]
-    known.sort(key=lambda r: (r[key], r["estate"]), reverse=descending)
-    return known + sorted(unknown, key=lambda r: r["estate"])
+    ordered = sorted(rows, key=lambda r: r["estate"])
+    known = [r for r in ordered if r.get(key) is not None]
+    unknown = [r for r in ordered if r.get(key) is None]
+    known.sort(key=lambda r: r[key], reverse=descending)  # stable: ties stay in estate order
+    return known + unknown

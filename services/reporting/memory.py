@@ -79,4 +79,5 @@ class MemoryProjection:
         months = set(domain.quarter_months(quarter))
         tickets = [t for t in self._tickets(estate) if t.month in months]
         callbacks = [c for c in self._callbacks(estate) if c.outcome_month in months]
-        return domain.nonconformance(tickets, callbacks)
+        places = {t.ticket_id: t.place for t in self._tickets(estate) if t.place}
+        return domain.nonconformance(tickets, callbacks, places)

@@ -114,7 +114,21 @@ def nonconformance(session: Session, estate: str, quarter: str) -> dict:
             CallbackFactRow.estate_id == estate, CallbackFactRow.outcome_month.in_(months)
         )
     ).all()
-    return {"estate": estate, "quarter": quarter, "items": domain.nonconformance(tickets, callbacks)}
+    # Callbacks this quarter may be about tickets opened earlier: look their places up too.
+    ticket_ids = {c.ticket_id for c in callbacks if c.ticket_id and not c.unit}
+    places = (
+        dict(
+            session.execute(
+                select(TicketFactRow.ticket_id, TicketFactRow.place).where(
+                    TicketFactRow.estate_id == estate, TicketFactRow.ticket_id.in_(ticket_ids)
+                )
+            ).all()
+        )
+        if ticket_ids
+        else {}
+    )
+    items = domain.nonconformance(tickets, callbacks, {k: v for k, v in places.items() if v})
+    return {"estate": estate, "quarter": quarter, "items": items}
 
 
 def trend(session: Session, estates: list[str], first: str, last: str) -> dict[str, dict[str, dict]]:
