@@ -78,7 +78,9 @@ def seed_estates(client: DemoClient) -> None:
     client.progress("  every service knows the demo estates")
 
 
-STEPS: list[Callable[[DemoClient], None]] = [seed_estates]
+from estatedesk import demo_reporting  # noqa: E402 - the steps need DemoClient defined first
+
+STEPS: list[Callable[[DemoClient], None]] = [seed_estates, demo_reporting.seed]
 
 
 def seed(base_url: str, token: str, progress: Callable[[str], None] = print) -> None:

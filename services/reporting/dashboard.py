@@ -22,6 +22,7 @@ COOKIE = "estatedesk_reporting"
 LANG_COOKIE = "estatedesk_lang"
 COOKIE_PATH = "/reporting"
 TREND_ESTATES = 6
+CHART_ENDS = 10
 
 dashboard = Blueprint(
     "dashboard",
@@ -121,6 +122,14 @@ def _forbidden():
     return _render("reporting/message.html", status=403, message="not_head_office")
 
 
+def _chart_rows(rows: list[dict]) -> list[dict]:
+    """A chart stays readable for a big group: the best and the worst estates by satisfaction."""
+    if len(rows) <= 2 * CHART_ENDS:
+        return rows
+    known = [r for r in rows if r["satisfaction_rate"] is not None] or rows
+    return known[:CHART_ENDS] + known[-CHART_ENDS:] if len(known) > 2 * CHART_ENDS else known
+
+
 @dashboard.route("")
 def overview():
     principal = current_principal()
@@ -131,7 +140,8 @@ def overview():
     report = queries.group_comparison(session, principal.group, month, month, "-satisfaction_rate")
     rows = report["items"]
     t = translator(_language())
-    names = [r["name"] or r["estate"] for r in rows]
+    charted = _chart_rows(rows)
+    names = [r["name"] or r["estate"] for r in charted]
     first = domain.shift_month(month, -11)
     months = domain.months_between(first, month)
     leaders = [r["estate"] for r in rows[:TREND_ESTATES]]
@@ -150,8 +160,8 @@ def overview():
             t("rates_vs_target"),
             names,
             {
-                t("callback_rate"): [r["callback_rate"] for r in rows],
-                t("callback_target"): [r["callback_target"] for r in rows],
+                t("callback_rate"): [r["callback_rate"] for r in charted],
+                t("callback_target"): [r["callback_target"] for r in charted],
             },
         ),
         "sla": charts.grouped_bars(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from sqlalchemy import delete, distinct, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.reporting.models import EventLogEntry
@@ -31,7 +31,7 @@ def rebuild(
     if estates is None:
         with sessions() as s:
             estates = s.scalars(
-                select(distinct(EventLogEntry.estate_id)).execution_options(all_estates=True)
+                select(EventLogEntry.estate_id).distinct().execution_options(all_estates=True)
             ).all()
     totals = {"estates": 0, "events": 0, "months": 0}
     for estate in sorted(estates):
