@@ -27,6 +27,34 @@ from services.reporting.models import (
 from shared.estates import apply_estate_event
 from shared.events import Event, load_data
 
+TICKET_SUMMARY_COLUMNS = (
+    "month",
+    "kind",
+    "reopen_count",
+    "first_reply_on_time",
+    "first_reply_at",
+    "first_reply_due",
+    "arrived_on_time",
+    "arrive_breached",
+    "resolve_breached",
+    "resolved_at",
+    "resolve_due",
+    "resolved_on_time",
+)
+CALLBACK_SUMMARY_COLUMNS = (
+    "month",
+    "outcome_month",
+    "rule",
+    "status",
+    "skip_reason",
+    "target",
+    "satisfaction",
+    "quality",
+    "attitude",
+    "punctuality",
+    "kind",
+    "category",
+)
 PROJECTION_TABLES = (TicketFactRow, CallbackFactRow, OccupiedUnit, EstateMonth, AreaMonth, RuleMonth)
 
 
@@ -173,18 +201,31 @@ def recompute_month(session: Session, estate: str, month: str) -> None:
         row = EstateMonth(estate_id=estate, month=month, counters={})
         session.add(row)
         session.flush()
-    tickets = session.scalars(
-        select(TicketFactRow).where(TicketFactRow.estate_id == estate, TicketFactRow.month == month)
+    # Plain rows of the columns the counters need, not ORM objects: this runs for every event.
+    tickets = session.execute(
+        select(*(getattr(TicketFactRow, c) for c in TICKET_SUMMARY_COLUMNS)).where(
+            TicketFactRow.estate_id == estate, TicketFactRow.month == month
+        )
     ).all()
-    callbacks = session.scalars(
-        select(CallbackFactRow).where(
+    callbacks = session.execute(
+        select(*(getattr(CallbackFactRow, c) for c in CALLBACK_SUMMARY_COLUMNS)).where(
             CallbackFactRow.estate_id == estate,
             or_(CallbackFactRow.month == month, CallbackFactRow.outcome_month == month),
         )
     ).all()
     summary = domain.summarise_month(month, tickets, callbacks)
-    row.counters = dict(summary.counters)
-    write_month_details(session, estate, month, summary)
+    stored = stored_counters(summary)
+    previous = row.counters or {}
+    row.counters = stored
+    # Most events (a reply, a new ticket) change no QR004 cell and no rule rate: skip those writes.
+    if previous.get("areas") != stored["areas"] or previous.get("rules") != stored["rules"]:
+        write_month_details(session, estate, month, summary)
+
+
+def stored_counters(summary: domain.MonthCounters) -> dict:
+    """What an estate-month row keeps: the counters, plus the QR004 cells and rule rates they came with."""
+    areas = {a: c for a, c in summary.areas.items() if any(c.values())}
+    return {**summary.counters, "areas": areas, "rules": summary.rules}
 
 
 def write_month_details(session: Session, estate: str, month: str, summary: domain.MonthCounters) -> None:
