@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import psycopg  # noqa: E402
 
 from services.reporting import domain  # noqa: E402
-from services.reporting.projection import stored_counters  # noqa: E402
+from services.reporting.projection import month_details  # noqa: E402
 from shared.events import RATINGS, parse_event  # noqa: E402
 
 GROUP = "bench-group"
@@ -207,7 +207,15 @@ def load_history(url: str, estates: int, months: list[str], seed: int) -> tuple[
             for month in months:
                 tickets, callbacks = synth_month(rng, estate, month, size, quality, seq)
                 summary = domain.summarise_month(month, tickets, callbacks)
-                month_rows.append((estate, month, json.dumps(stored_counters(summary)), datetime.now(UTC)))
+                month_rows.append(
+                    (
+                        estate,
+                        month,
+                        *(summary.counters[f] for f in domain.COUNTER_FIELDS),
+                        json.dumps(month_details(summary)),
+                        datetime.now(UTC),
+                    )
+                )
                 area_rows += [
                     (estate, month, a, c["satisfied"], c["fairly_satisfied"], c["unsatisfied"])
                     for a, c in summary.areas.items()
@@ -225,7 +233,8 @@ def load_history(url: str, estates: int, months: list[str], seed: int) -> tuple[
             with cur.copy(f"COPY callback_facts ({', '.join(CALLBACK_COLS)}) FROM STDIN") as cp:
                 for c in all_c:
                     cp.write_row([getattr(c, k) for k in CALLBACK_COLS])
-            with cur.copy("COPY estate_months (estate_id, month, counters, updated_at) FROM STDIN") as cp:
+            columns = ", ".join(["estate_id", "month", *domain.COUNTER_FIELDS, "details", "updated_at"])
+            with cur.copy(f"COPY estate_months ({columns}) FROM STDIN") as cp:
                 for row in month_rows:
                     cp.write_row(row)
             with cur.copy(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
@@ -124,7 +125,9 @@ class GroupComparison(MethodView):
                 f"estates-{group}-{first}-{last}",
                 "小区对比",
             )
-        return report
+        # Already plain JSON values: skip marshmallow's per-field dump of hundreds of rows (the
+        # response schema still documents the shape).
+        return jsonify(report)
 
 
 def blueprints() -> list:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, make_response, redirect, render_template, request, url_for
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from services.reporting import charts, domain, queries
@@ -53,6 +54,23 @@ def _send_people_to_sign_in(response):
         out.delete_cookie(COOKIE, path=COOKIE_PATH)
         return out
     return response
+
+
+@dashboard.app_template_filter("pct")
+def pct(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f}%"
+
+
+@dashboard.app_template_filter("delta")
+def delta(value: float | None, points: bool = True) -> Markup:
+    """A month-on-month change: ▲/▼ with percentage points for rates, plain numbers for counts."""
+    if value is None:
+        return Markup('<span class="delta">–</span>')
+    if value == 0:
+        return Markup('<span class="delta">0</span>')
+    size = f"{abs(value) * 100:.1f} pt" if points else f"{abs(value):g}"
+    arrow, css = ("▲", "up") if value > 0 else ("▼", "down")
+    return Markup(f'<span class="delta {css}">{arrow} {size}</span>')
 
 
 def _language() -> str:
@@ -149,7 +167,7 @@ def overview():
     label = {r["estate"]: r["name"] or r["estate"] for r in rows}
     figures = {
         "ranking": charts.ranking_bar(
-            t("ranking"), names, [r["satisfaction_rate"] for r in rows], t("satisfaction_rate")
+            t("ranking"), names, [r["satisfaction_rate"] for r in charted], t("satisfaction_rate")
         ),
         "trend": charts.trend_lines(
             t("trend"),
@@ -168,7 +186,7 @@ def overview():
             t("sla"),
             names,
             {
-                t(k): [r[k] for r in rows]
+                t(k): [r[k] for r in charted]
                 for k in ("first_reply_on_time_rate", "on_site_on_time_rate", "resolution_on_time_rate")
             },
         ),

@@ -123,7 +123,11 @@ class OccupiedUnit(EstateScoped, Base):
 
 
 class EstateMonth(EstateScoped, Base):
-    """Pre-aggregated counters of one estate-month (domain.COUNTER_FIELDS), re-derived from facts."""
+    """Pre-aggregated counters of one estate-month (domain.COUNTER_FIELDS), re-derived from facts.
+
+    Plain numeric columns, so a group comparison over any range is one SUM … GROUP BY in the
+    database; `details` keeps the QR004 cells and rule rates the counters were derived with.
+    """
 
     __tablename__ = "estate_months"
     __table_args__ = (
@@ -133,7 +137,25 @@ class EstateMonth(EstateScoped, Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     month: Mapped[str] = mapped_column(String(7))
-    counters: Mapped[dict] = mapped_column(JSON, default=dict)
+    tickets: Mapped[int] = mapped_column(Integer, default=0)
+    complaints: Mapped[int] = mapped_column(Integer, default=0)
+    repairs: Mapped[int] = mapped_column(Integer, default=0)
+    reopened: Mapped[int] = mapped_column(Integer, default=0)
+    first_reply_total: Mapped[int] = mapped_column(Integer, default=0)
+    first_reply_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    on_site_total: Mapped[int] = mapped_column(Integer, default=0)
+    on_site_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    resolution_total: Mapped[int] = mapped_column(Integer, default=0)
+    resolution_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    callbacks_eligible: Mapped[int] = mapped_column(Integer, default=0)
+    callbacks_done: Mapped[int] = mapped_column(Integer, default=0)
+    callbacks_failed: Mapped[int] = mapped_column(Integer, default=0)
+    target_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    target_n: Mapped[int] = mapped_column(Integer, default=0)
+    satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    fairly_satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    unsatisfied: Mapped[int] = mapped_column(Integer, default=0)
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -198,7 +198,7 @@ def recompute_month(session: Session, estate: str, month: str) -> None:
         .with_for_update()
     )
     if row is None:
-        row = EstateMonth(estate_id=estate, month=month, counters={})
+        row = EstateMonth(estate_id=estate, month=month, details={})
         session.add(row)
         session.flush()
     # Plain rows of the columns the counters need, not ORM objects: this runs for every event.
@@ -214,18 +214,19 @@ def recompute_month(session: Session, estate: str, month: str) -> None:
         )
     ).all()
     summary = domain.summarise_month(month, tickets, callbacks)
-    stored = stored_counters(summary)
-    previous = row.counters or {}
-    row.counters = stored
+    for name, value in summary.counters.items():
+        setattr(row, name, value)
+    details = month_details(summary)
+    previous = row.details or {}
+    row.details = details
     # Most events (a reply, a new ticket) change no QR004 cell and no rule rate: skip those writes.
-    if previous.get("areas") != stored["areas"] or previous.get("rules") != stored["rules"]:
+    if previous != details:
         write_month_details(session, estate, month, summary)
 
 
-def stored_counters(summary: domain.MonthCounters) -> dict:
-    """What an estate-month row keeps: the counters, plus the QR004 cells and rule rates they came with."""
-    areas = {a: c for a, c in summary.areas.items() if any(c.values())}
-    return {**summary.counters, "areas": areas, "rules": summary.rules}
+def month_details(summary: domain.MonthCounters) -> dict:
+    """The QR004 cells and rule rates an estate-month's counters were derived with."""
+    return {"areas": {a: c for a, c in summary.areas.items() if any(c.values())}, "rules": summary.rules}
 
 
 def write_month_details(session: Session, estate: str, month: str, summary: domain.MonthCounters) -> None:
