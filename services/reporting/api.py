@@ -20,7 +20,7 @@ from services.reporting.schemas import (
     QuarterArgs,
 )
 from shared.estates import estates_blueprint
-from shared.web import current_session, roles_required
+from shared.web import current_principal, current_session, roles_required
 
 HEAD_OFFICE = ("head_office",)
 
@@ -116,7 +116,8 @@ class GroupComparison(MethodView):
         with the change from the period before."""
         first = args.get("first") or args["month"]
         last = args.get("last") or args["month"]
-        report = queries.group_comparison(current_session(), group, first, last, args["sort"])
+        whole = current_principal().all_estates
+        report = queries.group_comparison(current_session(), group, first, last, args["sort"], whole)
         if args["format"] != "json":
             return exports.tabular(
                 args["format"],

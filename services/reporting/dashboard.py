@@ -155,7 +155,9 @@ def overview():
         return _forbidden()
     session = current_session()
     month = _month_arg(session)
-    report = queries.group_comparison(session, principal.group, month, month, "-satisfaction_rate")
+    report = queries.group_comparison(
+        session, principal.group, month, month, "-satisfaction_rate", principal.all_estates
+    )
     rows = report["items"]
     t = translator(_language())
     charted = _chart_rows(rows)

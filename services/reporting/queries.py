@@ -137,9 +137,10 @@ def trend(session: Session, estates: list[str], first: str, last: str) -> dict[s
     """Figures per estate per month (for the dashboard's charts)."""
     out: dict[str, dict[str, dict]] = {e: {} for e in estates}
     rows = session.execute(
-        select(EstateMonth.estate_id, EstateMonth.month, *COUNTER_COLUMNS).where(
-            EstateMonth.estate_id.in_(estates), EstateMonth.month >= first, EstateMonth.month <= last
-        )
+        select(EstateMonth.estate_id, EstateMonth.month, *COUNTER_COLUMNS)
+        .where(EstateMonth.estate_id.in_(estates), EstateMonth.month >= first, EstateMonth.month <= last)
+        # `estates` come from a comparison already limited to what the caller may see.
+        .execution_options(all_estates=True)
     )
     for row in rows:
         counters = row._asdict()
@@ -147,19 +148,39 @@ def trend(session: Session, estates: list[str], first: str, last: str) -> dict[s
     return out
 
 
-def group_comparison(session: Session, group: str, first: str, last: str, sort: str) -> dict:
-    """One row per estate (and per region) over [first, last], with the change from the period before."""
+def _in_group(stmt, group: str, whole_group: bool):
+    """Restrict a group-wide read to the group's estates.
+
+    A head-office token for every estate of the group reads across estates on purpose: filter by
+    the group with a join, not the session's per-estate filter, whose IN list of hundreds of ids
+    costs more to build than the query costs to run. Any narrower token keeps the session filter.
+    """
+    if not whole_group:
+        return stmt
+    return stmt.where(Estate.group_id == group).execution_options(all_estates=True)
+
+
+def group_comparison(
+    session: Session, group: str, first: str, last: str, sort: str, whole_group: bool = False
+) -> dict:
+    """One row per estate (and per region) over [first, last], with the change from the period before.
+
+    `whole_group`: the caller may see every estate of `group` (its token says estates ["*"])."""
     length = len(domain.months_between(first, last))
     prev_first, prev_last = domain.shift_month(first, -length), domain.shift_month(last, -length)
     estates = session.execute(
-        select(Estate.estate_id, Estate.name, Estate.region).where(Estate.group_id == group)
+        _in_group(
+            select(Estate.estate_id, Estate.name, Estate.region).where(Estate.group_id == group),
+            group,
+            whole_group,
+        )
     ).all()
     empty = dict.fromkeys(domain.COUNTER_FIELDS, 0)
     current: dict[str, dict] = {}
     previous: dict[str, dict] = {}
     # One SUM … GROUP BY (estate, period): the database does the adding, Python sees ≤ 2 rows per estate.
     is_current = case((EstateMonth.month >= first, 1), else_=0).label("is_current")
-    rows = session.execute(
+    stmt = (
         select(
             EstateMonth.estate_id,
             is_current,
@@ -168,6 +189,9 @@ def group_comparison(session: Session, group: str, first: str, last: str, sort: 
         .where(EstateMonth.month >= prev_first, EstateMonth.month <= last)
         .group_by(EstateMonth.estate_id, is_current)
     )
+    if whole_group:
+        stmt = _in_group(stmt.join(Estate, Estate.estate_id == EstateMonth.estate_id), group, True)
+    rows = session.execute(stmt)
     for row in rows:
         sums = row._asdict()
         (current if sums.pop("is_current") else previous)[sums.pop("estate_id")] = sums
