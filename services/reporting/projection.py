@@ -61,9 +61,14 @@ PROJECTION_TABLES = (TicketFactRow, CallbackFactRow, OccupiedUnit, EstateMonth, 
 class Projector:
     """Applies events to the facts of one session; remembers which estate-months became stale."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, *, fresh: bool = False):
+        """`fresh`: the projection tables hold nothing for these estates (a rebuild just emptied
+        them), so every fact lives in this projector's memory and nothing needs looking up."""
         self.session = session
+        self.fresh = fresh
         self.dirty: set[tuple[str, str]] = set()
+        self._units: set[tuple[str, str]] = set()
+        self._callbacks_of_ticket: dict[tuple[str, str], list[CallbackFactRow]] = {}
         self._tickets: dict[tuple[str, str], TicketFactRow] = {}
         self._callbacks: dict[tuple[str, str], CallbackFactRow] = {}
         self._timezones: dict[str, str] = {}
@@ -89,9 +94,16 @@ class Projector:
         return self._timezones[estate]
 
     def _occupy(self, estate: str, data: dict) -> None:
-        exists = self.session.scalar(
-            select(OccupiedUnit.id).where(OccupiedUnit.estate_id == estate, OccupiedUnit.unit == data["unit"])
-        )
+        if (estate, data["unit"]) in self._units:
+            return
+        self._units.add((estate, data["unit"]))
+        exists = None
+        if not self.fresh:
+            exists = self.session.scalar(
+                select(OccupiedUnit.id).where(
+                    OccupiedUnit.estate_id == estate, OccupiedUnit.unit == data["unit"]
+                )
+            )
         if exists is None:
             moved = data.get("moved_in_on")
             self.session.add(
@@ -104,11 +116,7 @@ class Projector:
         key = (estate, ticket_id)
         row = self._tickets.get(key)
         if row is None:
-            row = self.session.scalar(
-                select(TicketFactRow).where(
-                    TicketFactRow.estate_id == estate, TicketFactRow.ticket_id == ticket_id
-                )
-            )
+            row = None if self.fresh else self._known_ticket(estate, ticket_id)
             if row is None:
                 row = TicketFactRow(**domain.new_ticket(estate, ticket_id))
                 self.session.add(row)
@@ -119,11 +127,12 @@ class Projector:
         key = (estate, callback_id)
         row = self._callbacks.get(key)
         if row is None:
-            row = self.session.scalar(
-                select(CallbackFactRow).where(
-                    CallbackFactRow.estate_id == estate, CallbackFactRow.callback_id == callback_id
+            if not self.fresh:
+                row = self.session.scalar(
+                    select(CallbackFactRow).where(
+                        CallbackFactRow.estate_id == estate, CallbackFactRow.callback_id == callback_id
+                    )
                 )
-            )
             if row is None:
                 row = CallbackFactRow(**domain.new_callback(estate, callback_id))
                 self.session.add(row)
@@ -137,13 +146,16 @@ class Projector:
         self._mark(event.estate, before, fact.month)
         if event.type == "ticket.opened":
             # Callbacks that arrived before their ticket learn what the ticket was about now.
-            for cb in self.session.scalars(
-                select(CallbackFactRow).where(
-                    CallbackFactRow.estate_id == event.estate,
-                    CallbackFactRow.ticket_id == fact.ticket_id,
-                    or_(CallbackFactRow.kind.is_(None), CallbackFactRow.category.is_(None)),
-                )
-            ):
+            waiting = self._callbacks_of_ticket.get((event.estate, fact.ticket_id), [])
+            if not self.fresh:
+                waiting = self.session.scalars(
+                    select(CallbackFactRow).where(
+                        CallbackFactRow.estate_id == event.estate, CallbackFactRow.ticket_id == fact.ticket_id
+                    )
+                ).all()
+            for cb in waiting:
+                if cb.kind is not None and cb.category is not None:
+                    continue
                 cb.kind = cb.kind or fact.kind
                 cb.category = cb.category or fact.category
                 self._mark(event.estate, cb.month, cb.outcome_month)
@@ -153,6 +165,10 @@ class Projector:
         before = (fact.month, fact.outcome_month)
         occurred_at = datetime.fromisoformat(event.occurred_at)
         domain.apply_to_callback(fact, event.type, data, occurred_at, self._timezone(event.estate))
+        if fact.ticket_id:
+            siblings = self._callbacks_of_ticket.setdefault((event.estate, fact.ticket_id), [])
+            if fact not in siblings:
+                siblings.append(fact)
         if fact.ticket_id and (fact.kind is None or fact.category is None):
             ticket = self._known_ticket(event.estate, fact.ticket_id)
             if ticket is not None:
@@ -162,7 +178,7 @@ class Projector:
 
     def _known_ticket(self, estate: str, ticket_id: str) -> TicketFactRow | None:
         row = self._tickets.get((estate, ticket_id))
-        if row is None:
+        if row is None and not self.fresh:
             row = self.session.scalar(
                 select(TicketFactRow).where(
                     TicketFactRow.estate_id == estate, TicketFactRow.ticket_id == ticket_id

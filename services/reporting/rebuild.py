@@ -38,7 +38,7 @@ def rebuild(
         with unit_of_work(sessions, estate=estate) as session:
             for table in PROJECTION_TABLES:
                 session.execute(delete(table).where(table.estate_id == estate))
-            projector = Projector(session)
+            projector = Projector(session, fresh=True)
             last_id = 0
             while True:
                 batch = session.scalars(
@@ -49,9 +49,12 @@ def rebuild(
                 ).all()
                 if not batch:
                     break
-                for entry in batch:
-                    projector.apply(parse_event(json.loads(entry.envelope)))
-                    totals["events"] += 1
+                # Nothing to look up in a fresh projection, so let the inserts pile up and go in
+                # batches instead of flushing before every query.
+                with session.no_autoflush:
+                    for entry in batch:
+                        projector.apply(parse_event(json.loads(entry.envelope)))
+                        totals["events"] += 1
                 last_id = batch[-1].id
             totals["months"] += projector.recompute()
         totals["estates"] += 1

@@ -284,3 +284,16 @@ def test_the_dashboard_signs_in_with_a_pasted_token_and_draws_the_charts(stack, 
     agent = stack.client("reporting")
     agent.post("/reporting/dashboard/sign-in", data={"token": token("agent", group=group)})
     assert agent.get("/reporting/dashboard").status_code == 403
+
+
+def test_a_head_office_token_for_some_estates_compares_only_those(stack):
+    group = random_group()
+    a = register(stack, group, region="North")["id"]
+    b = register(stack, group, region="North")["id"]
+    known_to_reporting(stack, group, a)
+    known_to_reporting(stack, group, b)
+    url = f"/reporting/v1/groups/{group}/estates?month={MONTH}&sort=estate"
+    everyone = reporting(stack).get(url, headers=head_office(group)).get_json()
+    assert [r["estate"] for r in everyone["items"]] == sorted([a, b])
+    some = reporting(stack).get(url, headers=auth("head_office", group=group, estates=[b])).get_json()
+    assert [r["estate"] for r in some["items"]] == [b]
