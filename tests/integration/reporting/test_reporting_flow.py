@@ -297,3 +297,26 @@ def test_a_head_office_token_for_some_estates_compares_only_those(stack):
     assert [r["estate"] for r in everyone["items"]] == sorted([a, b])
     some = reporting(stack).get(url, headers=auth("head_office", group=group, estates=[b])).get_json()
     assert [r["estate"] for r in some["items"]] == [b]
+
+
+def test_the_same_month_arriving_in_any_order_gives_the_same_reports(stack, march):
+    import random
+
+    group, estate, _ = march
+    other = register(stack, group, name="Harbour View 海景花园", region="South")["id"]
+    known_to_reporting(stack, group, other)
+    events = month_of_work(Stream(other, group=group))
+    random.Random(6).shuffle(events)
+    for event in events:
+        publish_event(stack.broker_url, event)
+    wait_for(lambda: logged(stack, other) == 1 + len(events), timeout=30, what="reporting to consume")
+
+    def comparable(report: dict) -> dict:
+        return {k: v for k, v in report.items() if k not in ("estate", "group", "items", "regions")}
+
+    mine, theirs = reports(stack, group, estate), reports(stack, group, other)
+    for name in ("stats", "rates", "complaints", "nonconformance"):
+        assert comparable(theirs[name]) == comparable(mine[name]), name
+    assert theirs["nonconformance"]["items"] == mine["nonconformance"]["items"]
+    rows = {r["estate"]: {k: v for k, v in r.items() if k != "estate"} for r in theirs["group"]["items"]}
+    assert rows[other] == rows[estate]
