@@ -360,6 +360,20 @@ def apply_to_callback(fact, event_type: str, data: dict, occurred_at: datetime, 
     fact.outcome_month = local_month(outcome_at, timezone) if outcome_at else None
 
 
+def place_in_months(ticket_or_callback, timezone: str | None) -> None:
+    """Recompute a fact's month(s) for the estate's (possibly corrected) timezone."""
+    f = ticket_or_callback
+    if hasattr(f, "callback_id"):
+        basis = f.decided_at or f.completed_at or f.failed_at
+        f.month = local_month(basis, timezone) if basis else f.month
+        outcome_at = (
+            f.completed_at if f.status == "completed" else f.failed_at if f.status == "failed" else None
+        )
+        f.outcome_month = local_month(outcome_at, timezone) if outcome_at else None
+    elif f.opened_at is not None:
+        f.month = local_month(f.opened_at, timezone)
+
+
 def callback_eligible(fact) -> bool:
     return fact.status != "skipped" or (fact.skip_reason not in INELIGIBLE_SKIP_REASONS)
 

@@ -29,6 +29,9 @@ class MemoryProjection:
         tz = self.timezones.get(event.estate)
         if event.type in ("estate.registered", "estate.updated"):
             self.timezones[event.estate] = data["timezone"]
+            for (estate, _), fact in [*self.tickets.items(), *self.callbacks.items()]:
+                if estate == event.estate:
+                    domain.place_in_months(fact, data["timezone"])
         elif event.type == "resident.moved_in":
             self.units.setdefault(event.estate, set()).add(data["unit"])
         elif event.type in domain.TICKET_EVENTS:

@@ -76,8 +76,11 @@ class Projector:
     # -- events → facts -------------------------------------------------------------------------
     def apply(self, event: Event) -> None:
         if event.type in ("estate.registered", "estate.updated"):
+            before = self._timezone(event.estate)
             apply_estate_event(self.session, Estate, event)
             self._timezones.pop(event.estate, None)
+            if self._timezone(event.estate) != before:
+                self._move_months(event.estate)
             return
         data = load_data(event)
         if event.type == "resident.moved_in":
@@ -86,6 +89,16 @@ class Projector:
             self._ticket_event(event, data)
         elif event.type in domain.CALLBACK_EVENTS:
             self._callback_event(event, data)
+
+    def _move_months(self, estate: str) -> None:
+        """The estate's timezone changed (or its events came before it was registered): local
+        months move, so every fact is placed again and both old and new months are refreshed."""
+        timezone = self._timezone(estate)
+        for model in (TicketFactRow, CallbackFactRow):
+            for fact in self.session.scalars(select(model).where(model.estate_id == estate)):
+                before = (fact.month, getattr(fact, "outcome_month", None))
+                domain.place_in_months(fact, timezone)
+                self._mark(estate, *before, fact.month, getattr(fact, "outcome_month", None))
 
     def _timezone(self, estate: str) -> str:
         if estate not in self._timezones:

@@ -320,3 +320,30 @@ def test_the_same_month_arriving_in_any_order_gives_the_same_reports(stack, marc
     assert theirs["nonconformance"]["items"] == mine["nonconformance"]["items"]
     rows = {r["estate"]: {k: v for k, v in r.items() if k != "estate"} for r in theirs["group"]["items"]}
     assert rows[other] == rows[estate]
+
+
+def test_a_corrected_timezone_moves_the_facts_to_their_local_months(stack):
+    group = random_group()
+    estate = register(stack, group)["id"]  # Asia/Shanghai by default
+    known_to_reporting(stack, group, estate)
+    s = Stream(estate, group=group, timezone="America/New_York")
+    for event in (
+        s.opened("t1", "2026-04-01T02:00:00+00:00"),  # 1 April in Shanghai, 31 March in New York
+        s.scheduled("cb1", "t1", "repair", "2026-04-01T02:30:00+00:00"),
+        s.done("cb1", "t1", "repair", "2026-04-01T03:00:00+00:00"),
+    ):
+        publish_event(stack.broker_url, event)
+
+    def tickets(month: str) -> int:
+        url = f"/reporting/v1/groups/{group}/estates?month={month}"
+        return reporting(stack).get(url, headers=head_office(group)).get_json()["items"][0]["tickets"]
+
+    wait_for(lambda: tickets("2026-04") == 1, timeout=15, what="the ticket in Shanghai's April")
+    updated = s.event("estate.updated", s.registered().data, "2026-04-02T00:00:00+00:00")
+    publish_event(stack.broker_url, updated)
+    wait_for(lambda: tickets("2026-03") == 1, timeout=15, what="the ticket to move to New York's March")
+    assert tickets("2026-04") == 0
+    stats = reporting(stack).get(
+        f"/reporting/v1/estates/{estate}/callback-stats?month=2026-03", headers=head_office(group)
+    )
+    assert stats.get_json()["reached"] == 1

@@ -329,3 +329,17 @@ def test_quarters_and_month_arithmetic():
     assert domain.months_between("2025-11", "2026-02") == ["2025-11", "2025-12", "2026-01", "2026-02"]
     with pytest.raises(ValueError):
         domain.quarter_months("2026Q5")
+
+
+def test_events_before_the_estate_or_a_timezone_change_move_to_the_right_local_month():
+    s = Stream(E, timezone="America/New_York")
+    late_evening = [
+        s.opened("t1", "2026-04-01T02:00:00+00:00"),  # 31 March 22:00 in New York, 1 April in Shanghai
+        s.scheduled("cb1", "t1", "repair", "2026-04-01T02:30:00+00:00"),
+        s.done("cb1", "t1", "repair", "2026-04-01T03:00:00+00:00"),
+    ]
+    p = MemoryProjection().apply_all(late_evening)  # no estate yet: the default (Shanghai) months
+    assert p.figures(E, "2026-04")["tickets"] == 1
+    p.apply(s.registered())  # New York: it was still March there
+    assert p.figures(E, "2026-03")["tickets"] == 1 and p.figures(E, "2026-04")["tickets"] == 0
+    assert qr004(p, "2026-03") == {"engineering_repairs": (1, 0, 0)}
