@@ -47,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--hours", type=float, default=12.0)
     token.add_argument("--data-dir", type=Path, default=Path("var"))
 
+    reporting = commands.add_parser("reporting", help="reporting's maintenance commands")
+    reporting_commands = reporting.add_subparsers(dest="reporting_command", required=True)
+    reporting_commands.add_parser("rebuild", help="replay reporting's event log into fresh projections")
+
     return parser
 
 
@@ -172,6 +176,14 @@ def _token(args) -> int:
     return 0
 
 
+def _reporting(args) -> int:
+    from services.reporting.rebuild import rebuild_from_config
+
+    totals = rebuild_from_config(Config.from_env("reporting"), progress=lambda m: print(m, flush=True))
+    print(f"rebuilt {totals['estates']} estates from {totals['events']} events ({totals['months']} months)")
+    return 0
+
+
 COMMANDS = {
     "dev": _dev,
     "web": _web,
@@ -180,6 +192,7 @@ COMMANDS = {
     "demo": _demo,
     "token": _token,
     "replay-dead": _replay_dead,
+    "reporting": _reporting,
 }
 
 if __name__ == "__main__":

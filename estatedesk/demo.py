@@ -86,12 +86,19 @@ def _dispatch_step(client: DemoClient) -> None:
     demo_dispatch.seed(client)
 
 
+def _reporting_step(client: DemoClient) -> None:
+    from estatedesk import demo_reporting  # imported late: it imports this module
+
+    demo_reporting.seed(client)
+
+
 # Routing and policies first, so the tickets seeded afterwards flow through them.
 STEPS: list[Callable[[DemoClient], None]] = [
     seed_estates,
     _dispatch_step,
     demo_callback.seed,
     demo_intake.seed,
+    _reporting_step,
 ]
 
 

@@ -247,10 +247,13 @@ class CallbackScheduled(_CallbackRef):
     method = fields.Str(required=True, validate=_one_of(CALLBACK_METHODS))
     mandatory = fields.Bool(load_default=False)
     reason = fields.Str(load_default="")  # sampled | unsatisfied_slip | unrated_slip | unsigned_slip | …
+    # The rule's callback-rate target (0–1) from the estate's policy, for reporting's rate tables.
+    target = fields.Float(allow_none=True, load_default=None, validate=validate.Range(0, 1))
 
 
 class CallbackSkipped(_CallbackRef):
     reason = fields.Str(required=True)  # not_sampled | no_rule | anonymous | …
+    target = fields.Float(allow_none=True, load_default=None, validate=validate.Range(0, 1))
 
 
 class CallbackCompleted(_CallbackRef):

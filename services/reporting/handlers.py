@@ -1,20 +1,10 @@
-"""Reporting's event handlers, routed by event type."""
+"""Reporting's event handlers, routed by event type: reporting consumes every event (queue bound to `#`)."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
-from services.reporting.models import Estate
+from services.reporting.projection import handle
 from shared.bus import Handler
-from shared.estates import apply_estate_event
-from shared.events import Event
+from shared.events import CATALOGUE
 
-
-def keep_estate_copy(session: Session, event: Event) -> None:
-    apply_estate_event(session, Estate, event)
-
-
-HANDLERS: dict[str, list[Handler]] = {
-    "estate.registered": [keep_estate_copy],
-    "estate.updated": [keep_estate_copy],
-}
+# Every event is logged and projected by the same handler; the projection routes it by type.
+HANDLERS: dict[str, list[Handler]] = {event_type: [handle] for event_type in CATALOGUE}
