@@ -2,8 +2,13 @@
 
 ticket → work order routed and completed → callback scheduled → resident unsatisfied → ticket
 reopened → rework order completed → second callback → satisfied → ticket closed — and reporting
-sees every step.
+counts both callbacks in the month's QR004 table — the same after a rebuild.
 """
+
+import subprocess
+import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import requests
 
@@ -122,3 +127,24 @@ def test_an_unsatisfied_resident_reopens_the_work_until_they_are_satisfied(proce
         "intake", f"{e}/tickets/{tid}", lambda t: t["status"] == "closed", "ticket closed"
     )
     assert any(entry["type"] == "reopened" for entry in closed["timeline"])
+
+    # Reporting heard it all from the real workers: the month's QR004 table (回访统计月统计表).
+    month = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    stats_url = f"{e}/callback-stats?month={month}"
+    stats = api.eventually(
+        "reporting", stats_url, lambda b: b["reached"] == 2, "reporting to count both callbacks"
+    )
+    rows = {r["area"]: (r["satisfied"], r["fairly_satisfied"], r["unsatisfied"]) for r in stats["rows"]}
+    assert rows["engineering_repairs"] == (1, 0, 1)  # quality: unsatisfied, then satisfied after the rework
+    assert rows["service_attitude"] == (2, 0, 0) and rows["work_efficiency"] == (2, 0, 0)
+    assert stats["satisfaction_rate"] == 0.5
+
+    # A rebuild from reporting's event log gives the same numbers.
+    subprocess.run(
+        [sys.executable, "-m", "estatedesk.cli", "reporting", "rebuild"],
+        env=processes.env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    assert api.call("GET", "reporting", stats_url) == stats
