@@ -423,6 +423,7 @@ def main() -> int:
             database_url=db_url.render_as_string(hide_password=False),
             jwt_secret=SECRET,
             rate_limit="100000/minute",
+            log_level="WARNING",  # an access-log line per timed request would bury the figures
         )
         upgrade(config)
         t0 = time.perf_counter()
