@@ -86,6 +86,12 @@ def _dispatch_step(client: DemoClient) -> None:
     demo_dispatch.seed(client)
 
 
+def _history_step(client: DemoClient) -> None:
+    from estatedesk import demo_history  # imported late: it imports this module
+
+    demo_history.seed(client)
+
+
 def _reporting_step(client: DemoClient) -> None:
     from estatedesk import demo_reporting  # imported late: it imports this module
 
@@ -98,6 +104,7 @@ STEPS: list[Callable[[DemoClient], None]] = [
     _dispatch_step,
     demo_callback.seed,
     demo_intake.seed,
+    _history_step,
     _reporting_step,
 ]
 
