@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shared import context, metrics, topology
 from shared.db import PlatformTables, unit_of_work, utcnow
-from shared.events import Event, InvalidEvent, parse_event
+from shared.events import Event, InvalidEvent, new_event, parse_event
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Session, Event], None]
@@ -53,6 +53,30 @@ def emit(session: Session, platform: PlatformTables, event: Event) -> None:
         )
     )
     session.info["estatedesk.outbox_service"] = event.producer
+
+
+def emit_for(
+    session: Session,
+    platform: PlatformTables,
+    estate,
+    type: str,
+    data: dict,
+    *,
+    producer: str,
+    correlation_id: str | None = None,
+) -> Event:
+    """Build a validated event about `estate` (any estate row: `estate_id`, `group_id`) and add it to
+    the outbox in the caller's transaction."""
+    event = new_event(
+        type,
+        estate=estate.estate_id,
+        group=estate.group_id,
+        producer=producer,
+        data=data,
+        correlation_id=correlation_id,
+    )
+    emit(session, platform, event)
+    return event
 
 
 def _after_commit(session: Session) -> None:

@@ -35,7 +35,6 @@ from services.callback.policy import (
 )
 from services.callback.policy import compose as compose_rules
 from shared import bus
-from shared.events import new_event
 from shared.workdays import calendar, end_of_day, local_date, start_of_day
 
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
@@ -97,18 +96,7 @@ def save_policy(
 
 
 def _emit(session: Session, estate: Estate, type_: str, data: dict, correlation_id: str | None) -> None:
-    bus.emit(
-        session,
-        platform,
-        new_event(
-            type_,
-            estate=estate.estate_id,
-            group=estate.group_id,
-            producer="callback",
-            data=data,
-            correlation_id=correlation_id,
-        ),
-    )
+    bus.emit_for(session, platform, estate, type_, data, producer="callback", correlation_id=correlation_id)
 
 
 def _ref(cb: Callback) -> dict:

@@ -26,7 +26,6 @@ from services.dispatch.models import (
 )
 from shared import bus, tenancy
 from shared.db import utcnow
-from shared.events import new_event
 from shared.problems import Problem
 
 
@@ -42,21 +41,17 @@ def publish(session: Session, order: WorkOrder, event_type: str, data: dict, *, 
     previous_contractor = data.pop("previous_contractor_id", None)
     estate = session.get(Estate, order.estate_id)
     ticket = session.get(Ticket, order.ticket_id)
-    event = new_event(
-        event_type,
-        estate=order.estate_id,
-        group=estate.group_id,
-        producer="dispatch",
-        data={
-            "work_order_id": order.id,
-            "work_order_number": order.number,
-            "ticket_id": order.ticket_id,
-            "ticket_number": ticket.number if ticket else None,
-            **data,
-        },
-        correlation_id=correlation_id or (ticket.correlation_id if ticket else None),
+    data = {
+        "work_order_id": order.id,
+        "work_order_number": order.number,
+        "ticket_id": order.ticket_id,
+        "ticket_number": ticket.number if ticket else None,
+        **data,
+    }
+    correlation_id = correlation_id or (ticket.correlation_id if ticket else None)
+    event = bus.emit_for(
+        session, platform, estate, event_type, data, producer="dispatch", correlation_id=correlation_id
     )
-    bus.emit(session, platform, event)
     for contractor_id in {order.contractor_id, previous_contractor} - {None}:
         contractor = session.get(Contractor, contractor_id)
         if contractor is not None and contractor.webhook_url and contractor.webhook_enabled:

@@ -12,7 +12,6 @@ from services.intake.models import Estate, platform
 from services.intake.schemas import EstateCreateSchema, EstateSettingsSchema, IntakeEstateSchema
 from shared import bus, tenancy
 from shared.estates import EstateListSchema
-from shared.events import new_event
 from shared.problems import Problem
 from shared.web import current_principal, current_session, roles_required
 
@@ -53,17 +52,8 @@ class Estates(MethodView):
             settings={},
         )
         session.add(estate)
-        bus.emit(
-            session,
-            platform,
-            new_event(
-                "estate.registered",
-                estate=estate.estate_id,
-                group=estate.group_id,
-                producer="intake",
-                data={k: body[k] for k in ("id", "name", "code", "timezone", "calendar", "region")},
-            ),
-        )
+        data = {k: body[k] for k in ("id", "name", "code", "timezone", "calendar", "region")}
+        bus.emit_for(session, platform, estate, "estate.registered", data, producer="intake")
         return estate, 201, {"Location": f"/intake/v1/estates/{estate.estate_id}"}
 
 

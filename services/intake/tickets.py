@@ -15,7 +15,6 @@ from services.intake import domain
 from services.intake.models import Estate, Ticket, TicketCounter, TimelineEntry, platform
 from shared import bus
 from shared.db import utcnow
-from shared.events import new_event
 from shared.workdays import calendar, local_date
 
 
@@ -63,18 +62,7 @@ def _jsonable(value):
 
 
 def publish(session: Session, estate: Estate, type: str, data: dict, correlation_id: str | None = None):
-    bus.emit(
-        session,
-        platform,
-        new_event(
-            type,
-            estate=estate.estate_id,
-            group=estate.group_id,
-            producer="intake",
-            data=data,
-            correlation_id=correlation_id,
-        ),
-    )
+    bus.emit_for(session, platform, estate, type, data, producer="intake", correlation_id=correlation_id)
 
 
 def facts(ticket: Ticket) -> dict:
