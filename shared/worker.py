@@ -103,6 +103,8 @@ class Worker:
 
 def build_worker(config: Config, platform: PlatformTables, handlers, *, timers=(), engine=None) -> Worker:
     from shared.db import make_engine, make_session_factory
+    from shared.housekeeping import prune
 
     sessions = make_session_factory(engine or make_engine(config))
-    return Worker(config, sessions, platform, handlers, tuple(timers))
+    housekeeping = Timer("housekeeping", 3600.0, lambda s: prune(s, platform))
+    return Worker(config, sessions, platform, handlers, (*timers, housekeeping))
