@@ -80,7 +80,14 @@ class SettingsSchema(StrictSchema):
     max_open_per_technician = fields.Int(validate=validate.Range(1, 100))
 
 
-Money = fields.Decimal(required=True, places=2, as_string=True, validate=validate.Range(min=0, max=1_000_000))
+# as_string would make apispec print the bounds as strings, which is not valid OpenAPI: say them as numbers.
+Money = fields.Decimal(
+    required=True,
+    places=2,
+    as_string=True,
+    validate=validate.Range(min=0, max=1_000_000),
+    metadata={"minimum": 0, "maximum": 1_000_000},
+)
 
 
 class FeeItemSchema(StrictSchema):
@@ -241,7 +248,12 @@ class FeeSchema(StrictSchema):
 
 class MaterialSchema(StrictSchema):
     name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
-    quantity = fields.Decimal(load_default=1, as_string=True, validate=validate.Range(min=0, max=100000))
+    quantity = fields.Decimal(
+        load_default=1,
+        as_string=True,
+        validate=validate.Range(min=0, max=100000),
+        metadata={"minimum": 0, "maximum": 100000, "default": 1},
+    )
     unit = fields.Str(load_default="", validate=validate.Length(max=20))
 
 

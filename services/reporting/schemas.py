@@ -7,8 +7,10 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from services.reporting import domain
 
 FORMATS = ("json", "csv", "xlsx")
-MONTH = validate.Regexp(domain.MONTH_PATTERN.pattern, error="Use the form YYYY-MM.")
-QUARTER = validate.Regexp(domain.QUARTER_PATTERN.pattern, error="Use the form YYYYQn, e.g. 2026Q3.")
+MONTH = validate.Regexp(domain.MONTH_PATTERN.pattern, error="Use the form YYYY-MM (years 2000–2099).")
+QUARTER = validate.Regexp(
+    domain.QUARTER_PATTERN.pattern, error="Use the form YYYYQn, e.g. 2026Q3 (years 2000–2099)."
+)
 MAX_RANGE_MONTHS = 36
 
 

@@ -259,6 +259,22 @@ def test_bad_queries_are_422_problems(stack, march, query):
     assert r.status_code == 422 and "quarter" in r.get_json()["errors"]
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "callback-stats?month=0000-01",
+        "callback-rates?month=0000-01",  # a month before year 1 once reached date arithmetic (500)
+        "complaints?month=9999-12",
+        "callback-stats?month=1999-12",
+        "nonconformance?quarter=0000Q1",
+    ],
+)
+def test_months_outside_the_calendar_are_422_not_500(stack, march, path):
+    group, estate, _ = march
+    r = reporting(stack).get(f"/reporting/v1/estates/{estate}/{path}", headers=head_office(group))
+    assert r.status_code == 422 and r.mimetype == "application/problem+json", r.get_data(as_text=True)
+
+
 def test_another_groups_estate_is_404(stack, march):
     _, estate, _ = march
     r = reporting(stack).get(
