@@ -23,10 +23,8 @@ from zoneinfo import ZoneInfo
 from shared.events import CATEGORIES, RATINGS, SEVERITIES
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
-# Years 2000–2099: wide enough for any report, narrow enough that month arithmetic never leaves
-# the calendar (year 0 or 9999 would).
-MONTH_PATTERN = re.compile(r"^(20\d{2})-(0[1-9]|1[0-2])$")
-QUARTER_PATTERN = re.compile(r"^(20\d{2})Q([1-4])$")
+MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+QUARTER_PATTERN = re.compile(r"^(\d{4})Q([1-4])$")
 
 # --- QR004: the callback subject areas (回访统计月统计表) ------------------------------------------
 # (key, 中文, English) in the order of the paper form.

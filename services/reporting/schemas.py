@@ -7,10 +7,10 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from services.reporting import domain
 
 FORMATS = ("json", "csv", "xlsx")
-MONTH = validate.Regexp(domain.MONTH_PATTERN.pattern, error="Use the form YYYY-MM (years 2000–2099).")
-QUARTER = validate.Regexp(
-    domain.QUARTER_PATTERN.pattern, error="Use the form YYYYQn, e.g. 2026Q3 (years 2000–2099)."
-)
+# Requests ask for years 2000–2099: wide enough for any report, and far enough from the calendar's
+# ends that the month arithmetic behind a report (a year back, the month before) never leaves it.
+MONTH = validate.Regexp(r"^(20\d{2})-(0[1-9]|1[0-2])$", error="Use the form YYYY-MM (years 2000–2099).")
+QUARTER = validate.Regexp(r"^(20\d{2})Q([1-4])$", error="Use the form YYYYQn, e.g. 2026Q3 (years 2000–2099).")
 MAX_RANGE_MONTHS = 36
 
 
