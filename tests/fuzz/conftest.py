@@ -5,7 +5,8 @@ from estatedesk.dev import Embedded
 from tests.support import SECRET
 
 
-@pytest.fixture(scope="session")
+# Package scope: its in-memory consumers must be gone before other tests use memory:// queues.
+@pytest.fixture(scope="package")
 def embedded(tmp_path_factory):
     """The whole embedded system with the demo group, so generated requests meet real estates."""
     system = Embedded(data_dir=tmp_path_factory.mktemp("fuzz"), secret=SECRET, port=0)

@@ -45,7 +45,8 @@ def test_a_handler_that_keeps_failing_is_parked_after_the_delivery_limit(tmp_pat
     marker = f"fail-{uuid.uuid4().hex[:8]}"
 
     def explode(session: Session, e: Event) -> None:
-        attempts.append(1)
+        if e.estate == marker:  # the in-memory queue is shared by the process: count our event only
+            attempts.append(1)
         raise RuntimeError("the handler is broken")
 
     consumer = EventConsumer(
