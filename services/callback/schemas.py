@@ -7,14 +7,10 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from services.callback.policy import ASSIGNEE_ROLES, METHODS, PRESETS, SUBJECTS, TRIGGERS, WINDOW_UNITS
 from shared.events import CATEGORIES, KINDS, RATINGS, SEVERITIES
 from shared.pagination import PageArgs
+from shared.schemas import StrictSchema
 
 RULE_ID = validate.Regexp(r"^[a-z][a-z0-9_]{1,59}$", error="Use 2–60 lowercase letters, digits and _.")
 STATUSES = ("waiting", "scheduled", "completed", "failed", "cancelled", "open", "due", "overdue", "upcoming")
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class MatchSchema(StrictSchema):

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from services.dispatch import access, actions, domain, orders
+from services.dispatch import access, actions, orders
 from services.dispatch.models import (
     Ticket,
     WorkOrder,
@@ -28,6 +28,7 @@ from services.dispatch.schemas import (
     WorkOrderSchema,
 )
 from shared.pagination import PageArgs, paginate
+from shared.privacy import mask_phone
 from shared.problems import Problem
 from shared.web import current_principal, current_session, roles_required
 
@@ -71,7 +72,7 @@ class RouteTicket(MethodView):
 def order_view(session, order: WorkOrder, *, steps: bool = False) -> dict:
     ticket = session.get(Ticket, order.ticket_id)
     full = access.shows_full_phone(current_principal(), order)
-    phone = ticket.reporter_phone if full else domain.mask_phone(ticket.reporter_phone)
+    phone = ticket.reporter_phone if full else mask_phone(ticket.reporter_phone)
     view = {
         **{
             c: getattr(order, c)

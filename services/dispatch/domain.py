@@ -298,17 +298,6 @@ def next_technician(
 
 
 # --- what contractors see ----------------------------------------------------------------------------
-def mask_phone(phone: str | None) -> str | None:
-    """138****5678: enough to recognise, not enough to call."""
-    if not phone:
-        return phone
-    digits = phone.strip()
-    if len(digits) <= 4:
-        return "*" * len(digits)
-    keep_head = 3 if len(digits) >= 8 else 0
-    return digits[:keep_head] + "*" * (len(digits) - keep_head - 4) + digits[-4:]
-
-
 # --- paid repairs (有偿维修) -----------------------------------------------------------------------
 class UnknownFeeItem(ValueError):
     pass

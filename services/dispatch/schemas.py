@@ -7,12 +7,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from services.dispatch import domain
 from shared.events import CATEGORIES, KINDS, RATINGS
 from shared.pagination import PageArgs, page_schema
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
+from shared.schemas import StrictSchema
 
 Name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
 Tag = fields.Str(validate=validate.Length(min=1, max=40))

@@ -112,18 +112,6 @@ def breached(due: datetime | None, met_at: datetime | None, now: datetime) -> bo
     return now > due
 
 
-def mask_phone(phone: str | None) -> str | None:
-    """138****5678: head office and contractors never see a resident's full number."""
-    if not phone:
-        return phone
-    digits = phone.strip()
-    if len(digits) <= 4:
-        return "*" * len(digits)
-    if len(digits) < 8:
-        return "*" * (len(digits) - 4) + digits[-4:]
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-
-
 # --- severity ageing -------------------------------------------------------------------------------
 def ages_into_major(
     *,

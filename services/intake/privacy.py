@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.intake.domain import mask_phone
 from shared.auth import Principal
+from shared.privacy import mask_phone
 
 ESTATE_STAFF = ("agent", "supervisor", "manager", "technician")
 

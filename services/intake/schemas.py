@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.intake.domain import STATUSES
 from shared.estates import EstateSchema
 from shared.events import CATEGORIES, CHANNELS, KINDS, SEVERITIES
+from shared.schemas import StrictSchema
 from shared.tenancy import ESTATE_ID_PATTERN
 
 CALENDARS = ("CN", "HK", "MO", "TW")
 REPLY_CHANNELS = ("phone", "visit", "letter", "email", "online", "sms")
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class EstateCreateSchema(StrictSchema):

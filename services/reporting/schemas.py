@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.reporting import domain
+from shared.schemas import StrictSchema
 
 FORMATS = ("json", "csv", "xlsx")
 # Requests ask for years 2000–2099: wide enough for any report, and far enough from the calendar's
@@ -12,11 +13,6 @@ FORMATS = ("json", "csv", "xlsx")
 MONTH = validate.Regexp(r"^(20\d{2})-(0[1-9]|1[0-2])$", error="Use the form YYYY-MM (years 2000–2099).")
 QUARTER = validate.Regexp(r"^(20\d{2})Q([1-4])$", error="Use the form YYYYQn, e.g. 2026Q3 (years 2000–2099).")
 MAX_RANGE_MONTHS = 36
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class MonthArgs(StrictSchema):

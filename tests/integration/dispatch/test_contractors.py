@@ -74,6 +74,16 @@ def test_a_contractor_endpoint_gets_signed_deliveries_and_a_500_is_retried(place
     wait_for(lambda: receiver.received, what="the first delivery attempt")
     assert receiver.received[0]["answered"] == 500
 
+    def failure_recorded():
+        # The receiver hears the attempt before the worker commits its outcome and backoff;
+        # winding the clock forward before that commit would find nothing due yet.
+        log = place.client.get(
+            f"/dispatch/v1/contractors/{contractor['id']}/deliveries",
+            headers=auth("admin", group=place.group),
+        ).get_json()["items"]
+        return any(d["attempts"] == 1 and d["last_status_code"] == 500 for d in log)
+
+    wait_for(failure_recorded, what="the worker to record the failed attempt")
     deliver_webhooks(place.sessions, now=datetime.now(UTC) + timedelta(minutes=5))  # the backoff has passed
     wait_for(lambda: len(receiver.received) >= 2, what="the retry")
     first, retry = receiver.received[:2]

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from services.dispatch import domain
 from services.dispatch.domain import Clock, Rule, Settings, TicketFacts
+from shared.privacy import mask_phone
 
 SH = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=SH)  # a Monday morning
@@ -266,9 +267,9 @@ def test_round_robin_spreads_a_run_of_orders_evenly():
 
 # --- what contractors see, fees, webhooks ----------------------------------------------------------
 def test_a_phone_is_masked_but_recognisable():
-    assert domain.mask_phone("13812345678") == "138****5678"
-    assert domain.mask_phone("5678") == "****"
-    assert domain.mask_phone(None) is None
+    assert mask_phone("13812345678") == "138****5678"
+    assert mask_phone("5678") == "****"
+    assert mask_phone(None) is None
 
 
 def test_a_quote_is_priced_from_the_fee_schedule():

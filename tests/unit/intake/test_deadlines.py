@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.intake.domain import breached, compute_deadlines, mask_phone
+from services.intake.domain import breached, compute_deadlines
+from shared.privacy import mask_phone
 from shared.workdays import calendar
 
 SH = "Asia/Shanghai"
